@@ -1,0 +1,107 @@
+"""End-to-end: the `movie-genres` console script as a user runs it (contracts in DESIGN.md)."""
+import json, os, signal, subprocess, time
+from pathlib import Path
+import pandas as pd
+import pytest
+from movie_genres.inference import GenreClassifier
+
+WIZARD = 'A young wizard attends a school of magic.'
+
+
+def run(cmd, *args, **kw):
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=600, **kw)
+
+
+@pytest.fixture(scope='module')
+def clf():
+    return GenreClassifier.load()
+
+
+def test_predict_texts(cli, clf):
+    r = run(cli, 'predict', WIZARD, 'A detective hunts a serial killer in a rainy city.')
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0] == ', '.join(clf.predict(WIZARD))
+    assert all(g in clf.labels for line in lines for g in line.split(', '))
+
+
+def test_predict_csv_contract(cli, clf, tmp_path):
+    src = pd.DataFrame(dict(title=['Wizard', 'Noir'], description=[WIZARD, 'A private eye is framed for murder in 1940s Los Angeles.'],
+                            year=[2001, 1946]))
+    src.to_csv(tmp_path/'in.csv', index=False)
+    r = run(cli, 'predict', '--input', str(tmp_path/'in.csv'), '--output', str(tmp_path/'out.csv'))
+    assert r.returncode == 0, r.stderr
+    out = pd.read_csv(tmp_path/'out.csv')
+    assert list(out.columns) == ['title', 'description', 'year', 'predicted_genres', *[f'p_{g}' for g in clf.labels]]
+    assert out.predicted_genres.tolist() == [', '.join(g) for g in clf.predict(src.description.tolist())]
+    probs = clf.predict_proba(src.description.tolist())
+    assert abs(out[[f'p_{g}' for g in clf.labels]].to_numpy() - probs).max() < 1e-3
+
+
+def test_evaluate_contract(cli, clf, shared_data, tmp_path):
+    pd.read_csv(shared_data/'Movie_details.csv').sample(60, random_state=0).to_csv(tmp_path/'l.csv', index=False)
+    r = run(cli, 'evaluate', '--data', str(tmp_path/'l.csv'))
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert {'micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'per_genre'} <= set(res)
+    assert set(res['per_genre']) == set(clf.labels)
+    assert 0 < res['micro_f1'] <= 1
+
+
+@pytest.mark.parametrize('content,expect', [
+    (b'', 'empty file'),
+    (b'title,description\nA,B\n', "missing column 'genres'"),
+    (b'title,description,genres\nA,A film.,Drama\nB,A robot.,Scifi\n', "row 2: unknown genre 'Scifi'"),
+    (b'title,description,genres\nA,A film.,Drama\nB,\xff\xfe,Drama\n', 'line 3: bytes are not UTF-8'),
+])
+def test_prepare_bad_input(cli, tmp_path, content, expect):
+    (tmp_path/'raw.csv').write_bytes(content)
+    r = run(cli, 'prepare', '--data', str(tmp_path/'raw.csv'), '--out', str(tmp_path/'out'))
+    assert r.returncode == 2
+    assert r.stderr.count('\n') == 1 and expect in r.stderr and 'raw.csv' in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['raw.csv']   # nothing partial
+
+
+def test_prepare_writes_splits(cli, shared_data, tmp_path):
+    r = run(cli, 'prepare', '--data', str(shared_data/'Movie_details.csv'), '--out', str(tmp_path/'prepared'))
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_csv(tmp_path/'prepared'/'valid.csv')) == 931
+    assert (tmp_path/'prepared'/'genre_distribution.png').stat().st_size > 10_000
+
+
+def test_bad_text_and_model(cli, tmp_path):
+    r = run(cli, 'predict', '   ')
+    assert r.returncode == 2 and 'description is empty' in r.stderr
+    bad = tmp_path/'model'; bad.mkdir()
+    for f in ['config.json', 'tokenizer.json']:
+        (bad/f).write_bytes((GenreClassifier.load().path/f).read_bytes())
+    (bad/'model.onnx').write_bytes(b'\x00garbage')
+    r = run(cli, 'predict', '--model', str(bad), WIZARD)
+    assert r.returncode == 2 and 'not a loadable ONNX model' in r.stderr and r.stderr.count('\n') == 1, r.stderr
+
+
+def test_train_export_predict_tiny(cli, tmp_path):
+    "The whole life cycle on a tiny random model: train -> export (parity-checked) -> predict with it."
+    r = run(cli, 'train', '--tiny', '--limit', '160', '--epochs', '1', '--bs', '16', '--lr', '2e-3',
+            '--out', str(tmp_path/'ck'), '--export-to', str(tmp_path/'model'))
+    assert r.returncode == 0, r.stderr[-2000:]
+    first, second = (json.loads(l) for l in r.stdout.strip().splitlines()[-2:])
+    assert first['checkpoint'] == str(tmp_path/'ck') and 'micro_f1' in second
+    cfg = json.loads((tmp_path/'model'/'config.json').read_text())
+    assert {'labels', 'thresholds', 'max_length', 'backbone', 'metrics'} <= set(cfg)
+    r = run(cli, 'predict', '--model', str(tmp_path/'model'), WIZARD)
+    assert r.returncode == 0 and r.stdout.strip(), r.stderr
+
+
+def test_interrupted_predict_leaves_no_output(cli, tmp_path):
+    "Ctrl-C half-way through a big file: no file under the final name, no partial file left behind."
+    pd.DataFrame(dict(description=[f'{WIZARD} Part {i}.' for i in range(60_000)])).to_csv(tmp_path/'big.csv', index=False)
+    p = subprocess.Popen([*cli, 'predict', '--input', str(tmp_path/'big.csv'), '--output', str(tmp_path/'out.csv'),
+                          '--chunk-size', '512'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    assert p.poll() is None, 'finished before it could be interrupted'
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert sorted(x.name for x in tmp_path.iterdir()) == ['big.csv']
