@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PORT   ?= 7860
 
-.PHONY: demo test install nbtest pytest export clean-nbs space
+.PHONY: demo test install browser nbtest pytest export space readme
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -20,7 +20,13 @@ install: $(VENV)/.installed
 demo: install                                   ## serve the Gradio app on the shipped model
 	GRADIO_SERVER_PORT=$(PORT) $(VENV)/bin/movie-genres serve
 
-test: install nbtest pytest                     ## every test: notebooks, then end-to-end
+test: install browser nbtest pytest             ## every test: notebooks, then end-to-end
+
+browser:                                        ## Debian's Chromium + chromedriver (scraper and page tests)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@chromium --version
 
 nbtest: install
 	$(VENV)/bin/nbdev-test --n-workers 2
@@ -36,3 +42,6 @@ space: install                                  ## a deployable Space folder in 
 	cp space/app.py space/requirements.txt space/README.md build/space/
 	cp -r movie_genres build/space/movie_genres && rm -rf build/space/movie_genres/__pycache__
 	@echo "build/space is ready to push to a Hugging Face Space"
+
+readme: install                                 ## render nbs/index.ipynb to README.md
+	cd nbs && ../$(VENV)/bin/jupyter nbconvert --to markdown --execute index.ipynb --output-dir .. --output README --log-level WARN
