@@ -39,3 +39,25 @@ def wait_http(url: str, timeout: float=90, proc=None) -> None:
                 if r.status == 200: return
         except OSError: time.sleep(0.3)
     raise TimeoutError(f'{url} did not answer in {timeout}s')
+
+
+@pytest.fixture(scope='session')
+def app_server():
+    "`python space/app.py` on a free loopback port, as the Space runs it; yields its URL."
+    import subprocess
+    port = free_port()
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED='False')
+    p = subprocess.Popen([sys.executable, str(ROOT/'space'/'app.py')], env=env, cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f'http://127.0.0.1:{port}/'
+    try:
+        wait_http(url, proc=p)
+        yield url
+    finally:
+        p.terminate(); p.wait(timeout=20)
+
+
+@pytest.fixture(scope='session')
+def test_output() -> Path:
+    "Folder for screenshots and other artefacts a person should look at (git-ignored)."
+    d = ROOT/'test-output'; d.mkdir(exist_ok=True); return d
