@@ -53,3 +53,14 @@ def test_twenty_concurrent_requests(app_server, clf):
     assert [md for md, _ in results] == ['### ' + ' · '.join(g) for g in clf.predict(texts)]
     lat = sorted(dt for _, dt in results)
     print(f'\n20 concurrent /predict calls: p50 {statistics.median(lat)*1e3:.0f} ms, p95 {lat[18]*1e3:.0f} ms, max {lat[-1]*1e3:.0f} ms')
+
+
+def test_huge_upload_is_refused_and_app_keeps_serving(app_server, tmp_path):
+    big = tmp_path/'huge.csv'
+    with open(big, 'w') as f:
+        f.write('title,description\n'); line = 'A,' + 'word ' * 200 + '\n'
+        for _ in range(56_000_000 // len(line)): f.write(line)
+    client = Client(app_server, verbose=False)
+    with pytest.raises(Exception, match='maximum file size|takes up to 50 MB'):   # Gradio's check or ours
+        client.predict(handle_file(str(big)), api_name='/predict_file')
+    assert client.predict(TEXT, '', api_name='/predict')[0].startswith('### ')
