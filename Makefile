@@ -34,8 +34,8 @@ nbtest: install
 pytest: install
 	$(VENV)/bin/pytest tests -q
 
-export: install                                 ## notebooks -> package, then clean notebook metadata
-	$(VENV)/bin/nbdev-export && $(VENV)/bin/nbdev-clean
+export: install                                 ## clean notebook metadata (stable cell ids), then notebooks -> package
+	$(VENV)/bin/nbdev-clean && $(VENV)/bin/nbdev-export
 
 space: install                                  ## a deployable Space folder in build/space
 	rm -rf build/space && mkdir -p build/space
