@@ -106,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--lr', type=float, default=2e-4, help='encoder learning rate; the head gets --head-lr-mult times it')
     s.add_argument('--head-lr-mult', type=float, default=10.); s.add_argument('--max-length', type=int, default=128)
     s.add_argument('--pos-weight-power', type=float, default=0.); s.add_argument('--seed', type=int, default=42)
+    s.add_argument('--n-layers', type=int, help="keep only the backbone's bottom N layers (a faster student)")
+    s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from: their mean probabilities on the training rows")
+    s.add_argument('--distill-weight', type=float, default=0.5, help="share of the teacher's loss (with --teacher)")
+    s.add_argument('--token-dropout', type=float, default=0., help="delete this share of each training text's tokens, anew each epoch")
+    s.add_argument('--release', action='store_true',
+                   help='the shipped recipe: two 6-layer teachers, then the distilled student (in OUT/student)')
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
     s.add_argument('--limit', type=int, help='train on this many rows only')
     s.add_argument('--export-to', help='also export the result to this model folder')
@@ -176,13 +182,21 @@ def _cmd_prepare(a) -> int:
     return 0
 
 def _cmd_train(a) -> int:
-    from movie_genres.train import train
-    meta = train(a.data, a.out, a.backbone, a.epochs, a.bs, a.lr, a.head_lr_mult, a.max_length, a.pos_weight_power,
-                 tiny=a.tiny, limit=a.limit, seed=a.seed, progress=sys.stderr.isatty() or not a.tiny)
-    print(json.dumps(dict(checkpoint=a.out, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))
+    from movie_genres.train import train, release
+    progress = sys.stderr.isatty() or not a.tiny
+    if a.release:
+        meta = release(a.out, a.data, tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress,
+                       **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
+        checkpoint = str(Path(a.out)/'student')
+    else:
+        meta = train(a.data, a.out, a.backbone, a.epochs, a.bs, a.lr, a.head_lr_mult, a.max_length, a.pos_weight_power,
+                     n_layers=a.n_layers, teacher=a.teacher, distill_weight=a.distill_weight, token_dropout=a.token_dropout,
+                     tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress)
+        checkpoint = a.out
+    print(json.dumps(dict(checkpoint=checkpoint, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))
     if a.export_to:
         from movie_genres.export import export_model
-        cfg = export_model(a.out, a.export_to, a.data)
+        cfg = export_model(checkpoint, a.export_to, a.data)
         print(json.dumps(dict(model=a.export_to, **{k: cfg['metrics'][k] for k in ['micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi']})))
     return 0
 

@@ -13,8 +13,8 @@ from tokenizers import Tokenizer
 from .tokens import configure_tokenizer, load_tokenizer_file, pad_token_id, encode_texts, pad_batch, length_batches
 
 # %% auto #0
-__all__ = ['TINY', 'default_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'GenreBatches', 'genre_dataloaders',
-           'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['TINY', 'default_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'keep_bottom_layers', 'GenreBatches',
+           'genre_dataloaders', 'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/03_model.ipynb #70725856
 def default_backbone() -> str:
@@ -53,8 +53,13 @@ def _encoder_kwargs(config) -> dict:
     "No pooler: we pool ourselves, and an unused pooler costs time and ONNX size."
     return dict(add_pooling_layer=False) if config.model_type in ('bert', 'roberta', 'xlm-roberta', 'mpnet') else {}
 
-def build_model(n_labels: int, backbone: str|None=None, pretrained: bool=True, dropout: float=0.1,
-                **config_overrides) -> GenreModel:
+def build_model(n_labels: int, # genres, one logit each
+                backbone: str|None=None, # HF model name or folder; default: the packaged all-MiniLM-L6-v2
+                pretrained: bool=True, # load the backbone's weights (else random init)
+                dropout: float=0.1, # dropout before the head
+                n_layers: int|None=None, # keep only the encoder's bottom `n_layers` transformer layers
+                **config_overrides, # random init with these config changes (e.g. `TINY`)
+               ) -> GenreModel:
     "A `GenreModel` over `backbone`: pretrained weights, or random init with `config_overrides` (e.g. `TINY`)."
     from transformers import AutoConfig, AutoModel
     backbone = backbone or default_backbone()
@@ -63,13 +68,30 @@ def build_model(n_labels: int, backbone: str|None=None, pretrained: bool=True, d
         encoder = AutoModel.from_pretrained(backbone, **_encoder_kwargs(config))
     else:
         encoder = AutoModel.from_config(config, **_encoder_kwargs(config))
+    if n_layers: keep_bottom_layers(encoder, n_layers)
     return GenreModel(encoder, n_labels, dropout)
+
+# %% ../nbs/03_model.ipynb #0991cebf
+def keep_bottom_layers(encoder: nn.Module, n: int) -> nn.Module:
+    "Cut `encoder` (in place) to its bottom `n` transformer layers; the config follows."
+    total = encoder.config.num_hidden_layers
+    if not 0 < n <= total: raise ValueError(f"n_layers must be between 1 and {total}, got {n}")
+    stacks = [(name, m) for name, m in encoder.named_modules() if isinstance(m, nn.ModuleList) and len(m) == total]
+    if not stacks: raise ValueError(f"{type(encoder).__name__}: no list of {total} layers to cut")
+    name, layers = stacks[0]
+    parent = encoder.get_submodule(name.rpartition('.')[0]) if '.' in name else encoder
+    setattr(parent, name.rpartition('.')[2], nn.ModuleList(list(layers)[:n]))
+    encoder.config.num_hidden_layers = n
+    if isinstance(getattr(encoder.config, 'layer_types', None), list): encoder.config.layer_types = encoder.config.layer_types[:n]
+    return encoder
 
 # %% ../nbs/03_model.ipynb #6f7ea9e2
 class GenreBatches:
     "Iterable of `(input_ids, attention_mask, y)` tensor batches, length-bucketed, re-shuffled every epoch."
-    def __init__(self, seqs: list[list[int]], y: np.ndarray, bs: int=32, shuffle: bool=False, pad_id: int=0, seed: int=0):
+    def __init__(self, seqs: list[list[int]], y: np.ndarray, bs: int=32, shuffle: bool=False, pad_id: int=0, seed: int=0,
+                 token_dropout: float=0.):
         self.seqs, self.y, self.bs, self.shuffle, self.pad_id, self.seed = seqs, np.asarray(y, np.float32), bs, shuffle, pad_id, seed
+        self.token_dropout = token_dropout
         self.lengths, self.epoch, self.device = np.array([len(s) for s in seqs]), 0, torch.device('cpu')
         self.dataset = self   # fastai looks for `.dataset` on loaders
 
@@ -79,18 +101,26 @@ class GenreBatches:
         "Index batches for the coming epoch."
         return length_batches(self.lengths, self.bs, self.shuffle, self.seed + self.epoch)
 
+    def drop_tokens(self, seq: list[int], rng: np.random.Generator) -> list[int]:
+        "`seq` with each inner token (not the first or last: [CLS], [SEP]) deleted with probability `token_dropout`."
+        if self.token_dropout <= 0 or len(seq) <= 3: return seq
+        keep = rng.random(len(seq) - 2) >= self.token_dropout
+        if not keep.any(): keep[rng.integers(len(keep))] = True
+        return [seq[0]] + [t for t, k in zip(seq[1:-1], keep) if k] + [seq[-1]]
+
     def __iter__(self):
-        batches = self.batches(); self.epoch += 1
+        batches, rng = self.batches(), np.random.default_rng(self.seed + 1000 + self.epoch); self.epoch += 1
         for b in batches:
-            ids, mask = pad_batch([self.seqs[i] for i in b], self.pad_id)
+            ids, mask = pad_batch([self.drop_tokens(self.seqs[i], rng) for i in b], self.pad_id)
             yield tuple(torch.as_tensor(a, device=self.device) for a in (ids, mask, self.y[b]))
 
 # %% ../nbs/03_model.ipynb #a796a609
-def genre_dataloaders(tok: Tokenizer, fit_texts, fit_y, dev_texts, dev_y, bs: int=32, seed: int=42, device=None):
-    "fastai `DataLoaders` (train = fit split, shuffled; valid = dev split) over tokenized texts."
+def genre_dataloaders(tok: Tokenizer, fit_texts, fit_y, dev_texts, dev_y, bs: int=32, seed: int=42, device=None,
+                      token_dropout: float=0.):
+    "fastai `DataLoaders` (train = fit split, shuffled, optionally token-dropped; valid = dev split) over tokenized texts."
     from fastai.data.core import DataLoaders
     pad = pad_token_id(tok)
-    train = GenreBatches(encode_texts(tok, fit_texts), fit_y, bs, shuffle=True, pad_id=pad, seed=seed)
+    train = GenreBatches(encode_texts(tok, fit_texts), fit_y, bs, shuffle=True, pad_id=pad, seed=seed, token_dropout=token_dropout)
     valid = GenreBatches(encode_texts(tok, dev_texts), dev_y, bs*2, shuffle=False, pad_id=pad)
     return DataLoaders(train, valid, device=device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 

@@ -12,7 +12,7 @@ import numpy as np, pandas as pd, torch, torch.nn as nn
 from .data import read_labelled_csv, load_prepared, load_labels, split_dataset, encode_genres, shared_data_dir
 from .evaluate import multilabel_scores, scores_at, tune_thresholds
 from .model import (build_model, default_backbone, load_tokenizer, genre_dataloaders, genre_splitter,
-                                predict_probs, save_checkpoint, TINY)
+                                predict_probs, save_checkpoint, load_checkpoint, TINY)
 from fastai.learner import Learner
 from fastai.callback.schedule import fit_one_cycle, lr_find  # patch Learner
 from fastai.callback.fp16 import MixedPrecision  # Learner.to_fp16
@@ -21,7 +21,8 @@ from fastai.metrics import AccumMetric, ActivationType
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'make_learner', 'train']
+__all__ = ['STUDENT_LAYERS', 'TOKEN_DROPOUT', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics',
+           'DistillBCE', 'teacher_probs', 'make_learner', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
 def load_splits(data: str|Path|None=None) -> dict:
@@ -46,17 +47,48 @@ def dev_metrics() -> list:
     "fastai metrics over sigmoid outputs: micro-F1 and macro-F1 at 0.5, and `f1_tuned`."
     return [AccumMetric(f, activation=ActivationType.Sigmoid, flatten=False, to_np=True) for f in (micro_f1, macro_f1, f1_tuned)]
 
+# %% ../nbs/04_train.ipynb #a356318d
+class DistillBCE(nn.Module):
+    "BCE on the labels, mixed with BCE on a teacher's probabilities when the target carries them (`[y, p_teacher]`)."
+    def __init__(self, distill_weight: float=0., pos_weight: torch.Tensor|None=None):
+        super().__init__()
+        self.distill_weight, self.hard = distill_weight, nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+        self.soft = nn.BCEWithLogitsLoss()
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        n = logits.shape[1]
+        if target.shape[1] == n: return self.hard(logits, target)
+        y, p_teacher = target[:, :n], target[:, n:]
+        return (1 - self.distill_weight) * self.hard(logits, y) + self.distill_weight * self.soft(logits, p_teacher)
+
+# %% ../nbs/04_train.ipynb #58114c43
+def teacher_probs(checkpoints: list, # teacher checkpoint folders
+                  texts: list[str], # the training descriptions
+                  labels: list[str], # the data's genre order, which every teacher must share
+                 ) -> np.ndarray:
+    "Mean sigmoid probabilities of the teacher checkpoints on `texts`."
+    probs = []
+    for ck in checkpoints:
+        model, tok, meta = load_checkpoint(ck)
+        if meta['labels'] != labels: raise ValueError(f"{ck}: teacher's labels differ from the data's")
+        probs.append(predict_probs(model, tok, texts)); del model
+    return np.mean(probs, 0)
+
 # %% ../nbs/04_train.ipynb #68ececd9
-def make_learner(model, dls, y_fit: np.ndarray|None=None, pos_weight_power: float=0., wd: float=0.01, path='.'):
+def make_learner(model, dls, y_fit: np.ndarray|None=None, pos_weight_power: float=0., wd: float=0.01, path='.',
+                 distill_weight: float=0.):
     "A fastai `Learner` for `GenreModel` with the encoder/head splitter and the dev metrics."
     pos_weight = None
     if pos_weight_power and y_fit is not None:
         pos = y_fit.sum(0).clip(1); pos_weight = torch.tensor(((len(y_fit)-pos)/pos) ** pos_weight_power, dtype=torch.float32)
-    loss = nn.BCEWithLogitsLoss(pos_weight=pos_weight.to(dls.device) if pos_weight is not None else None)
+    loss = DistillBCE(distill_weight, pos_weight.to(dls.device) if pos_weight is not None else None)
     learn = Learner(dls, model.to(dls.device), loss_func=loss, splitter=genre_splitter, metrics=dev_metrics(),
                     wd=wd, path=path, model_dir='.')
     if torch.cuda.is_available(): learn = learn.to_fp16()
     return learn
+
+# %% ../nbs/04_train.ipynb #2567d769
+STUDENT_LAYERS, TOKEN_DROPOUT = 4, 0.  # the shipped student's depth and token dropout (chosen on dev, see the report)
 
 # %% ../nbs/04_train.ipynb #69c9ac11
 def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: ../shared/data
@@ -68,6 +100,10 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
           head_lr_mult: float=10., # head learning rate = lr * this
           max_length: int=128, # tokens kept per description
           pos_weight_power: float=0., # up-weight rare genres' positives by (neg/pos)^this; 0 = plain BCE
+          n_layers: int|None=None, # keep only the backbone's bottom `n_layers` layers (a faster student)
+          teacher: str|Path|list|None=None, # checkpoint(s) whose (mean) probabilities on the fit rows the model also learns from
+          distill_weight: float=0.5, # share of the teacher's loss when `teacher` is given
+          token_dropout: float=0., # delete this share of each training description's tokens, anew every epoch
           dropout: float=0.1, # dropout before the head
           wd: float=0.01, # weight decay
           tiny: bool=False, # random-init 2-layer model (tests)
@@ -83,10 +119,13 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     if limit: fit, dev = fit.head(limit), dev.head(max(limit // 4, 8))
     y_fit, y_dev = targets(fit, labels), targets(dev, labels)
     tok = load_tokenizer(backbone, max_length)
-    model = build_model(len(labels), backbone, dropout=dropout, **(TINY if tiny else {}), pretrained=not tiny)
+    model = build_model(len(labels), backbone, dropout=dropout, n_layers=n_layers, **(TINY if tiny else {}), pretrained=not tiny)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    dls = genre_dataloaders(tok, fit.description, y_fit, dev.description, y_dev, bs=bs, seed=seed)
-    learn = make_learner(model, dls, y_fit, pos_weight_power, wd, path=out)
+    y_train = y_fit
+    teachers = [] if not teacher else [teacher] if isinstance(teacher, (str, Path)) else list(teacher)
+    if teachers: y_train = np.concatenate([y_fit, teacher_probs(teachers, fit.description.tolist(), labels)], 1)
+    dls = genre_dataloaders(tok, fit.description, y_train, dev.description, y_dev, bs=bs, seed=seed, token_dropout=token_dropout)
+    learn = make_learner(model, dls, y_fit, pos_weight_power, wd, path=out, distill_weight=distill_weight if teachers else 0.)
     cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
     if progress: learn.fit_one_cycle(epochs, slice(lr, lr*head_lr_mult), cbs=cbs)
     else:
@@ -102,7 +141,9 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     meta = dict(labels=labels, thresholds=thresholds.tolist(), max_length=max_length,
                 backbone='sentence-transformers/all-MiniLM-L6-v2' if backbone is None else str(backbone),
                 recipe=dict(epochs=epochs, bs=bs, lr=lr, head_lr_mult=head_lr_mult, pos_weight_power=pos_weight_power,
-                            dropout=dropout, wd=wd, tiny=tiny, limit=limit, seed=seed, fit_rows=len(fit), dev_rows=len(dev)),
+                            dropout=dropout, wd=wd, tiny=tiny, limit=limit, seed=seed, fit_rows=len(fit), dev_rows=len(dev),
+                            n_layers=n_layers, teacher=[str(t) for t in teachers] or None,
+                            distill_weight=distill_weight if teachers else None, token_dropout=token_dropout),
                 history=history, best_epoch=best_epoch + 1,
                 dev=dict(micro_f1=dev_scores['micro_f1'], macro_f1=dev_scores['macro_f1'], samples_f1=dev_scores['samples_f1'],
                          at_05=dict(micro_f1=micro_f1(dev_probs, y_dev), macro_f1=macro_f1(dev_probs, y_dev))),
@@ -111,3 +152,19 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     save_checkpoint(model, tok, out, meta)
     np.save(out/'dev_probs.npy', dev_probs)
     return meta
+
+# %% ../nbs/04_train.ipynb #2ca22805
+def release(out: str|Path='candidates/release', # folder for the two teachers and the student
+            data: str|Path|None=None, # raw CSV or `prepare`d folder; default: ../shared/data
+            student_layers: int=STUDENT_LAYERS, # bottom layers of the backbone the student keeps
+            student_epochs: int=7, # epochs of the student's training
+            token_dropout: float=TOKEN_DROPOUT, # the student's token dropout
+            **train_kw, # passed to every `train` call (e.g. `tiny`, `limit`, `progress`)
+           ) -> dict:
+    "Train the two teachers (unless present) and the student distilled from them; returns the student's metadata."
+    out = Path(out)
+    teachers = {out/'teacher-bce': {}, out/'teacher-pw05': dict(epochs=6, pos_weight_power=0.5)}
+    for path, recipe in teachers.items():
+        if not (path/'checkpoint.json').exists(): train(data, path, **{**train_kw, **recipe})
+    return train(data, out/'student', **{**train_kw, 'epochs': student_epochs}, n_layers=student_layers,
+                 teacher=list(teachers), token_dropout=token_dropout)

@@ -94,6 +94,17 @@ def test_train_export_predict_tiny(cli, tmp_path):
     assert r.returncode == 0 and r.stdout.strip(), r.stderr
 
 
+def test_train_release_tiny(cli, tmp_path):
+    "`train --release`: two teachers with their recipes, then a student distilled from both."
+    r = run(cli, 'train', '--release', '--tiny', '--limit', '120', '--epochs', '1', '--out', str(tmp_path/'rel'))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout.strip().splitlines()[-1])['checkpoint'] == str(tmp_path/'rel'/'student')
+    recipe = lambda name: json.loads((tmp_path/'rel'/name/'checkpoint.json').read_text())['recipe']
+    assert recipe('teacher-pw05')['pos_weight_power'] == 0.5 and recipe('teacher-bce')['pos_weight_power'] == 0
+    assert recipe('student')['teacher'] == [str(tmp_path/'rel'/'teacher-bce'), str(tmp_path/'rel'/'teacher-pw05')]
+    assert recipe('student')['n_layers'] == 1
+
+
 def test_interrupted_predict_leaves_no_output(cli, tmp_path):
     "Ctrl-C half-way through a big file: no file under the final name, no partial file left behind."
     pd.DataFrame(dict(description=[f'{WIZARD} Part {i}.' for i in range(60_000)])).to_csv(tmp_path/'big.csv', index=False)
