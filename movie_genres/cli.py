@@ -107,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--head-lr-mult', type=float, default=10.); s.add_argument('--max-length', type=int, default=128)
     s.add_argument('--pos-weight-power', type=float, default=0.); s.add_argument('--seed', type=int, default=42)
     s.add_argument('--n-layers', type=int, help="keep only the backbone's bottom N layers (a faster student)")
+    s.add_argument('--ffn-size', type=int, help="keep only N feed-forward units per layer (a faster student)")
     s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from: their mean probabilities on the training rows")
     s.add_argument('--distill-weight', type=float, default=0.5, help="share of the teacher's loss (with --teacher)")
     s.add_argument('--token-dropout', type=float, default=0., help="delete this share of each training text's tokens, anew each epoch")
@@ -190,7 +191,7 @@ def _cmd_train(a) -> int:
         checkpoint = str(Path(a.out)/'student')
     else:
         meta = train(a.data, a.out, a.backbone, a.epochs, a.bs, a.lr, a.head_lr_mult, a.max_length, a.pos_weight_power,
-                     n_layers=a.n_layers, teacher=a.teacher, distill_weight=a.distill_weight, token_dropout=a.token_dropout,
+                     n_layers=a.n_layers, ffn_size=a.ffn_size, teacher=a.teacher, distill_weight=a.distill_weight, token_dropout=a.token_dropout,
                      tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress)
         checkpoint = a.out
     print(json.dumps(dict(checkpoint=checkpoint, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))

@@ -13,8 +13,8 @@ from tokenizers import Tokenizer
 from .tokens import configure_tokenizer, load_tokenizer_file, pad_token_id, encode_texts, pad_batch, length_batches
 
 # %% auto #0
-__all__ = ['TINY', 'default_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'keep_bottom_layers', 'GenreBatches',
-           'genre_dataloaders', 'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['TINY', 'default_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'keep_bottom_layers', 'prune_ffn',
+           'GenreBatches', 'genre_dataloaders', 'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/03_model.ipynb #70725856
 def default_backbone() -> str:
@@ -58,6 +58,7 @@ def build_model(n_labels: int, # genres, one logit each
                 pretrained: bool=True, # load the backbone's weights (else random init)
                 dropout: float=0.1, # dropout before the head
                 n_layers: int|None=None, # keep only the encoder's bottom `n_layers` transformer layers
+                ffn_size: int|None=None, # keep only this many feed-forward units per layer (the most important ones)
                 **config_overrides, # random init with these config changes (e.g. `TINY`)
                ) -> GenreModel:
     "A `GenreModel` over `backbone`: pretrained weights, or random init with `config_overrides` (e.g. `TINY`)."
@@ -69,6 +70,7 @@ def build_model(n_labels: int, # genres, one logit each
     else:
         encoder = AutoModel.from_config(config, **_encoder_kwargs(config))
     if n_layers: keep_bottom_layers(encoder, n_layers)
+    if ffn_size: prune_ffn(encoder, ffn_size)
     return GenreModel(encoder, n_labels, dropout)
 
 # %% ../nbs/03_model.ipynb #0991cebf
@@ -83,6 +85,28 @@ def keep_bottom_layers(encoder: nn.Module, n: int) -> nn.Module:
     setattr(parent, name.rpartition('.')[2], nn.ModuleList(list(layers)[:n]))
     encoder.config.num_hidden_layers = n
     if isinstance(getattr(encoder.config, 'layer_types', None), list): encoder.config.layer_types = encoder.config.layer_types[:n]
+    return encoder
+
+# %% ../nbs/03_model.ipynb #77434402
+def _slice_linear(lin: nn.Linear, keep: torch.Tensor, dim: int) -> nn.Linear:
+    "A copy of `lin` with only the `keep` rows (dim 0: outputs) or columns (dim 1: inputs) of its weight."
+    w = lin.weight.data.index_select(dim, keep)
+    new = nn.Linear(w.shape[1], w.shape[0], bias=lin.bias is not None)
+    new.weight.data.copy_(w)
+    if lin.bias is not None: new.bias.data.copy_(lin.bias.data if dim == 1 else lin.bias.data[keep])
+    return new
+
+def prune_ffn(encoder: nn.Module, n: int) -> nn.Module:
+    "Keep (in place) the `n` most important feed-forward units of every layer; the config follows."
+    total = encoder.config.intermediate_size
+    if not 0 < n <= total: raise ValueError(f"ffn_size must be between 1 and {total}, got {n}")
+    layers = [m for m in encoder.modules() if hasattr(m, 'intermediate') and hasattr(getattr(m, 'output', None), 'dense')]
+    if not layers: raise ValueError(f"{type(encoder).__name__}: no BERT-style feed-forward blocks to prune")
+    for layer in layers:
+        up, down = layer.intermediate.dense, layer.output.dense
+        keep = (up.weight.norm(dim=1) * down.weight.norm(dim=0)).topk(n).indices.sort().values
+        layer.intermediate.dense, layer.output.dense = _slice_linear(up, keep, 0), _slice_linear(down, keep, 1)
+    encoder.config.intermediate_size = n
     return encoder
 
 # %% ../nbs/03_model.ipynb #6f7ea9e2

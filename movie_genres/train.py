@@ -101,6 +101,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
           max_length: int=128, # tokens kept per description
           pos_weight_power: float=0., # up-weight rare genres' positives by (neg/pos)^this; 0 = plain BCE
           n_layers: int|None=None, # keep only the backbone's bottom `n_layers` layers (a faster student)
+          ffn_size: int|None=None, # keep only this many feed-forward units per layer (a faster student)
           teacher: str|Path|list|None=None, # checkpoint(s) whose (mean) probabilities on the fit rows the model also learns from
           distill_weight: float=0.5, # share of the teacher's loss when `teacher` is given
           token_dropout: float=0., # delete this share of each training description's tokens, anew every epoch
@@ -119,7 +120,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     if limit: fit, dev = fit.head(limit), dev.head(max(limit // 4, 8))
     y_fit, y_dev = targets(fit, labels), targets(dev, labels)
     tok = load_tokenizer(backbone, max_length)
-    model = build_model(len(labels), backbone, dropout=dropout, n_layers=n_layers, **(TINY if tiny else {}), pretrained=not tiny)
+    model = build_model(len(labels), backbone, dropout=dropout, n_layers=n_layers, ffn_size=ffn_size, **(TINY if tiny else {}), pretrained=not tiny)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     y_train = y_fit
     teachers = [] if not teacher else [teacher] if isinstance(teacher, (str, Path)) else list(teacher)
@@ -142,7 +143,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
                 backbone='sentence-transformers/all-MiniLM-L6-v2' if backbone is None else str(backbone),
                 recipe=dict(epochs=epochs, bs=bs, lr=lr, head_lr_mult=head_lr_mult, pos_weight_power=pos_weight_power,
                             dropout=dropout, wd=wd, tiny=tiny, limit=limit, seed=seed, fit_rows=len(fit), dev_rows=len(dev),
-                            n_layers=n_layers, teacher=[str(t) for t in teachers] or None,
+                            n_layers=n_layers, ffn_size=ffn_size, teacher=[str(t) for t in teachers] or None,
                             distill_weight=distill_weight if teachers else None, token_dropout=token_dropout),
                 history=history, best_epoch=best_epoch + 1,
                 dev=dict(micro_f1=dev_scores['micro_f1'], macro_f1=dev_scores['macro_f1'], samples_f1=dev_scores['samples_f1'],
