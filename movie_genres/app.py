@@ -14,8 +14,8 @@ from .data import DataError
 from .inference import GenreClassifier, EmptyTextError
 
 # %% auto #0
-__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'CSS', 'classify', 'word_effects', 'explain_html', 'classify_file', 'model_card',
-           'per_genre_frame', 'build_demo', 'serve']
+__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'CSS', 'classify', 'word_effects', 'explain_html', 'classify_file', 'architecture_line',
+           'model_card', 'per_genre_frame', 'build_demo', 'serve']
 
 # %% ../nbs/08_app.ipynb #4d5d24b3
 EXAMPLES = [
@@ -94,6 +94,15 @@ def classify_file(clf: GenreClassifier, file, progress=None) -> tuple[str, str]:
     return str(out), note
 
 # %% ../nbs/08_app.ipynb #6dffa36d
+def architecture_line(config: dict) -> str:
+    "What the network is, from a model folder's config: backbone, depth and width, size, and how it was trained."
+    a, recipe = config.get('architecture', {}), (config.get('training') or {}).get('recipe') or {}
+    shape = f" ({a['layers']} layers, feed-forward {a['ffn']}, {a['parameters']/1e6:.1f}M parameters)" if a else ''
+    if recipe.get('teacher'):
+        return (f"a student of `{config.get('backbone', '?')}`{shape}: its bottom layers, distilled with fastai from "
+                f"{len(recipe['teacher'])} fine-tuned 6-layer teacher(s) and the labels")
+    return f"`{config.get('backbone', '?')}`{shape} fine-tuned with fastai"
+
 def model_card(clf: GenreClassifier) -> str:
     "Markdown: the model, its seed-split scores and its limits."
     c, m = clf.config, clf.config.get('metrics', {})
@@ -103,7 +112,7 @@ def model_card(clf: GenreClassifier) -> str:
             + ' are found rarely or never') if weak else 'they are found less reliably'
     scores = (f"micro-F1 **{m['micro_f1']:.3f}**, macro-F1 **{m['macro_f1']:.3f}**, samples-F1 {m['samples_f1']:.3f}, "
               f"accuracy_multi {m['accuracy_multi']:.3f}" if m else 'no metrics recorded')
-    return f"""**Model**: `{c.get('backbone', '?')}` (6 layers, 22.7M parameters) fine-tuned with fastai, mean pooling,
+    return f"""**Model**: {architecture_line(c)}, mean pooling,
 exported to ONNX, fused and quantized to int8 ({Path(clf.path, 'model.onnx').stat().st_size/1e6:.0f} MB); {len(clf.labels)} IMDb genres,
 each with its own threshold tuned on a dev split; every movie gets at least its most likely genre.
 

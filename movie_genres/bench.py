@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from .evaluate import multilabel_scores, decide_matrix, scores_at
-from .inference import GenreClassifier, default_model_dir
+from .inference import GenreClassifier, default_model_dir, SLOW_FUSIONS
 
 # %% auto #0
 __all__ = ['REFERENCE_SHAPE', 'ALONE', 'BARE_GRADIO', 'System', 'onnx_system', 'torch_system', 'build_reference_standin',
@@ -162,7 +162,9 @@ def bench(model: str|Path|None=None, # model folder (default: the shipped model)
           work: str|Path='candidates/bench', # cache for the built systems
           out: str|Path|None='candidates/bench/bench.json', # JSON results
           n: int|None=None, # time only the first n descriptions (quick runs)
-          n_latency: int=200, rounds: int=3, progress: bool=True) -> dict:
+          n_latency: int=200, rounds: int=3, progress: bool=True,
+          also: list|None=None, # more model folders to time beside the shipped one (e.g. the model it replaced)
+         ) -> dict:
     "Build the systems, measure them interleaved, print a table, write JSON."
     from movie_genres.train import load_splits, targets
     import pandas as pd
@@ -172,11 +174,12 @@ def bench(model: str|Path|None=None, # model folder (default: the shipped model)
     valid = splits['valid'] if n is None else splits['valid'].head(n)
     texts, y = valid.description.tolist(), targets(valid, labels)
     systems = [onnx_system('shipped model (fused int8 ONNX)', model)]
+    systems += [onnx_system(f'{Path(f).name} (fused int8 ONNX)', Path(f)) for f in also or []]
     if checkpoint:
         from movie_genres.export import export_onnx, fuse_transformer
         from movie_genres.model import load_checkpoint
-        fp32 = work/'model-fp32'
-        if not (fp32/'model.onnx').exists():
+        fp32 = work/f'model-fp32-{Path(checkpoint).resolve().name}'   # rebuilt when the checkpoint is newer
+        if not (fp32/'model.onnx').exists() or (fp32/'model.onnx').stat().st_mtime < (Path(checkpoint)/'model.pt').stat().st_mtime:
             fp32.mkdir(parents=True, exist_ok=True); m, tok, meta = load_checkpoint(checkpoint)
             export_onnx(m, fp32/'model.onnx'); ec = m.encoder.config
             fuse_transformer(fp32/'model.onnx', fp32/'model.onnx', ec.num_attention_heads, ec.hidden_size)
@@ -215,14 +218,14 @@ def alone_latency(model: str|Path|None, texts: list[str]) -> dict:
 
 # %% ../nbs/12_bench.ipynb #13f6fe66
 def _runner(onnx_path: Path, tok_json: Path, opt_level: str='ALL', threads: int|None=None, fixed_pad: int|None=None,
-            sort: bool=True, max_length: int=128):
+            sort: bool=True, max_length: int=128, disabled: list[str]|None=None):
     "A bare predict(texts, bs) over an ONNX file with the given serving choices (for the ablation)."
     from movie_genres.tokens import load_tokenizer_file, encode_texts, pad_batch, length_batches
     opts = ort.SessionOptions()
     opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, f'ORT_ENABLE_{opt_level}')
     if threads: opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
     opts.log_severity_level = 3
-    sess = ort.InferenceSession(str(onnx_path), opts, providers=['CPUExecutionProvider'])
+    sess = ort.InferenceSession(str(onnx_path), opts, providers=['CPUExecutionProvider'], disabled_optimizers=disabled or [])
     tok = load_tokenizer_file(tok_json, max_length)
     def predict(texts, bs=64):
         seqs = encode_texts(tok, texts); out = [None] * len(seqs)
@@ -244,11 +247,14 @@ def ablation(checkpoint: str|Path, model: str|Path|None=None, work: str|Path='ca
     from movie_genres.model import load_checkpoint
     from movie_genres.tokens import load_tokenizer_file, encode_texts
     model = Path(model) if model else default_model_dir(); work = Path(work); work.mkdir(parents=True, exist_ok=True)
-    plain, fused = work/'plain-int8-per-tensor.onnx', work/'fused-int8-per-tensor.onnx'
-    if not (plain.exists() and fused.exists()):
+    name = Path(checkpoint).resolve().name   # cached per checkpoint, rebuilt when it is newer
+    plain, fused, fused_pc = (work/f'{name}-{v}.onnx' for v in ('plain-int8-per-tensor', 'fused-int8-per-tensor', 'fused-int8-per-channel'))
+    newer = lambda f: f.exists() and f.stat().st_mtime >= (Path(checkpoint)/'model.pt').stat().st_mtime
+    if not (newer(plain) and newer(fused) and newer(fused_pc)):
         m, tok, meta = load_checkpoint(checkpoint); ec = m.encoder.config
         export_onnx(m, work/'a.onnx'); quantize_int8(work/'a.onnx', plain, per_channel=False)
-        fuse_transformer(work/'a.onnx', work/'b.onnx', ec.num_attention_heads, ec.hidden_size); quantize_int8(work/'b.onnx', fused, per_channel=False)
+        fuse_transformer(work/'a.onnx', work/'b.onnx', ec.num_attention_heads, ec.hidden_size, skip_layer_norm=True)
+        quantize_int8(work/'b.onnx', fused, per_channel=False); quantize_int8(work/'b.onnx', fused_pc)
         for f in ['a.onnx', 'b.onnx']: (work/f).unlink()
     tj = model/'tokenizer.json'
     steps = [('straightforward: plain int8, pad to 128, basic graph opts', plain, dict(opt_level='BASIC', fixed_pad=128, sort=False)),
@@ -256,8 +262,9 @@ def ablation(checkpoint: str|Path, model: str|Path|None=None, work: str|Path='ca
              ('+ length-sorted batches', plain, dict(opt_level='BASIC')),
              ('+ ORT_ENABLE_ALL, 1 inter-op / all-core intra-op threads', plain, dict(opt_level='ALL', threads=os.cpu_count())),
              ('+ transformer fusion (Attention, SkipLayerNorm, BiasGelu, EmbedLayerNorm)', fused, dict(opt_level='ALL', threads=os.cpu_count())),
-             ('+ per-channel int8 weights = shipped', model/'model.onnx', dict(opt_level='ALL', threads=os.cpu_count())),
-             ('shipped, 1 thread', model/'model.onnx', dict(opt_level='ALL', threads=1))]
+             ('+ per-channel int8 weights', fused_pc, dict(opt_level='ALL', threads=os.cpu_count())),
+             ('+ Add + LayerNorm instead of SkipLayerNorm = shipped', model/'model.onnx', dict(opt_level='ALL', threads=os.cpu_count(), disabled=SLOW_FUSIONS)),
+             ('shipped, 1 thread', model/'model.onnx', dict(opt_level='ALL', threads=1, disabled=SLOW_FUSIONS))]
     runners = [(name, _runner(f, tj, **kw)) for name, f, kw in steps]
     texts = texts or __import__('movie_genres.train', fromlist=['load_splits']).load_splits()['valid'].description.tolist()
     for _, r in runners: r(texts[:64], 64); r(texts[:4], 1)

@@ -141,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--n', type=int, help='time only the first N descriptions')
     s.add_argument('--rounds', type=int, default=3); s.add_argument('--latency-samples', type=int, default=200)
     s.add_argument('--startup', action='store_true', help='also time the app start-up against a bare Gradio page')
+    s.add_argument('--also', nargs='+', help='more model folders to time beside it (e.g. the model it replaced)')
     s.add_argument('--ablation', action='store_true', help='also time each serving step (needs --checkpoint)')
 
     s = sub.add_parser('serve', help='serve the Gradio app')
@@ -187,7 +188,7 @@ def _cmd_train(a) -> int:
     progress = sys.stderr.isatty() or not a.tiny
     if a.release:
         meta = release(a.out, a.data, tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress,
-                       **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
+                       **(dict(student_layers=1, student_ffn=32, student_epochs=a.epochs) if a.tiny else {}))
         checkpoint = str(Path(a.out)/'student')
     else:
         meta = train(a.data, a.out, a.backbone, a.epochs, a.bs, a.lr, a.head_lr_mult, a.max_length, a.pos_weight_power,
@@ -218,7 +219,8 @@ def _cmd_scrape(a) -> int:
 
 def _cmd_bench(a) -> int:
     from movie_genres.bench import bench
-    res = bench(a.model, a.checkpoint, a.data, out=None, n=a.n, n_latency=a.latency_samples, rounds=a.rounds, progress=sys.stderr.isatty())
+    res = bench(a.model, a.checkpoint, a.data, out=None, n=a.n, n_latency=a.latency_samples, rounds=a.rounds, progress=sys.stderr.isatty(),
+                also=a.also)
     if a.ablation and a.checkpoint:
         from movie_genres.bench import ablation
         res['ablation'] = ablation(a.checkpoint, a.model)

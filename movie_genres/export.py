@@ -37,12 +37,18 @@ def export_onnx(model, path: str|Path, opset: int=17) -> Path:
     return Path(path)
 
 # %% ../nbs/06_export.ipynb #7d068d94
-def fuse_transformer(src: str|Path, dst: str|Path, num_heads: int, hidden_size: int, model_type: str='bert') -> dict:
+def fuse_transformer(src: str|Path, dst: str|Path, num_heads: int, hidden_size: int, model_type: str='bert',
+                     skip_layer_norm: bool=False, # also fuse residual Add + LayerNorm into SkipLayerNormalization
+                    ) -> dict:
     "Apply onnxruntime's transformer fusions to an fp32 ONNX model; returns the fused-operator counts."
     from onnxruntime.transformers.optimizer import optimize_model
+    from onnxruntime.transformers.fusion_options import FusionOptions
     import logging
     logging.getLogger('onnxruntime.transformers').setLevel(logging.ERROR)
-    opt = optimize_model(str(src), model_type=model_type, num_heads=num_heads, hidden_size=hidden_size, opt_level=0)
+    options = FusionOptions(model_type)
+    options.enable_skip_layer_norm = options.enable_bias_skip_layer_norm = skip_layer_norm
+    opt = optimize_model(str(src), model_type=model_type, num_heads=num_heads, hidden_size=hidden_size, opt_level=0,
+                         optimization_options=options)
     opt.save_model_to_file(str(dst))
     return {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
 
@@ -93,7 +99,9 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         quantize_int8(tmp/'model-fp32.onnx', tmp/'model.onnx')
         shutil.copy(Path(checkpoint)/'tokenizer.json', tmp/'tokenizer.json')
         cfg = dict(labels=meta['labels'], thresholds=meta['thresholds'], max_length=meta['max_length'],
-                   backbone=meta['backbone'], pooling='mean', quantization='int8 dynamic, per-channel weights (onnxruntime)', fused_ops=fused)
+                   backbone=meta['backbone'], pooling='mean', quantization='int8 dynamic, per-channel weights (onnxruntime)', fused_ops=fused,
+                   architecture=dict(model_type=ec.model_type, layers=ec.num_hidden_layers, hidden=ec.hidden_size, ffn=ec.intermediate_size,
+                                     parameters=sum(p.numel() for p in model.parameters())))
         (tmp/'config.json').write_text(json.dumps(cfg, indent=1))   # enough to load; the metrics are added below
         torch_p = predict_probs(model, tok, texts)
         fp32_p, int8_p = (GenreClassifier.load(tmp, onnx_file=f).predict_proba(texts) for f in ['model-fp32.onnx', 'model.onnx'])

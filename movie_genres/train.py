@@ -21,8 +21,8 @@ from fastai.metrics import AccumMetric, ActivationType
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['STUDENT_LAYERS', 'TOKEN_DROPOUT', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics',
-           'DistillBCE', 'teacher_probs', 'make_learner', 'train', 'release']
+__all__ = ['STUDENT_LAYERS', 'STUDENT_FFN', 'TOKEN_DROPOUT', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned',
+           'dev_metrics', 'DistillBCE', 'teacher_probs', 'make_learner', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
 def load_splits(data: str|Path|None=None) -> dict:
@@ -88,7 +88,7 @@ def make_learner(model, dls, y_fit: np.ndarray|None=None, pos_weight_power: floa
     return learn
 
 # %% ../nbs/04_train.ipynb #2567d769
-STUDENT_LAYERS, TOKEN_DROPOUT = 4, 0.  # the shipped student's depth and token dropout (chosen on dev, see the report)
+STUDENT_LAYERS, STUDENT_FFN, TOKEN_DROPOUT = 4, None, 0.  # the shipped student's depth, feed-forward width, token dropout
 
 # %% ../nbs/04_train.ipynb #69c9ac11
 def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: ../shared/data
@@ -158,6 +158,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
 def release(out: str|Path='candidates/release', # folder for the two teachers and the student
             data: str|Path|None=None, # raw CSV or `prepare`d folder; default: ../shared/data
             student_layers: int=STUDENT_LAYERS, # bottom layers of the backbone the student keeps
+            student_ffn: int|None=STUDENT_FFN, # feed-forward units per layer the student keeps (None: all)
             student_epochs: int=7, # epochs of the student's training
             token_dropout: float=TOKEN_DROPOUT, # the student's token dropout
             **train_kw, # passed to every `train` call (e.g. `tiny`, `limit`, `progress`)
@@ -167,5 +168,5 @@ def release(out: str|Path='candidates/release', # folder for the two teachers an
     teachers = {out/'teacher-bce': {}, out/'teacher-pw05': dict(epochs=6, pos_weight_power=0.5)}
     for path, recipe in teachers.items():
         if not (path/'checkpoint.json').exists(): train(data, path, **{**train_kw, **recipe})
-    return train(data, out/'student', **{**train_kw, 'epochs': student_epochs}, n_layers=student_layers,
+    return train(data, out/'student', **{**train_kw, 'epochs': student_epochs}, n_layers=student_layers, ffn_size=student_ffn,
                  teacher=list(teachers), token_dropout=token_dropout)
