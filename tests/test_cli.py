@@ -105,11 +105,18 @@ def test_train_release_tiny(cli, tmp_path):
     assert recipe('student')['n_layers'] == 1
 
 
+def _ctrl_c_enabled():
+    """In the child: default SIGINT handling. A runner started in the background (`cmd &`) ignores SIGINT, children
+    inherit that, and Python then never turns Ctrl-C into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_interrupted_predict_leaves_no_output(cli, tmp_path):
     "Ctrl-C half-way through a big file: no file under the final name, no partial file left behind."
     pd.DataFrame(dict(description=[f'{WIZARD} Part {i}.' for i in range(60_000)])).to_csv(tmp_path/'big.csv', index=False)
     p = subprocess.Popen([*cli, 'predict', '--input', str(tmp_path/'big.csv'), '--output', str(tmp_path/'out.csv'),
-                          '--chunk-size', '512'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          '--chunk-size', '512'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=_ctrl_c_enabled)
     time.sleep(6)
     assert p.poll() is None, 'finished before it could be interrupted'
     p.send_signal(signal.SIGINT)
