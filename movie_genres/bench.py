@@ -55,6 +55,11 @@ def torch_system(checkpoint: Path) -> System:
 REFERENCE_SHAPE = dict(vocab_size=50265, hidden_size=768, num_hidden_layers=6, num_attention_heads=12, intermediate_size=3072,
                        max_position_embeddings=514, type_vocab_size=1, pad_token_id=1)
 
+def _fresh(f: Path, *sources) -> bool:
+    "A cached build `f` is usable: it exists and is newer than each source (a checkpoint's weights, the export code)."
+    from movie_genres import export
+    return f.exists() and all(f.stat().st_mtime >= Path(s).stat().st_mtime for s in (*sources, export.__file__))
+
 def build_reference_standin(work: Path, tokenizer_json: Path, labels: list[str], fused: bool=True, **shape) -> Path:
     "Export a random-init RoBERTa of the reference's shape like our model (fused, per-channel) or like the reference did."
     import torch, shutil
@@ -62,7 +67,7 @@ def build_reference_standin(work: Path, tokenizer_json: Path, labels: list[str],
     from movie_genres.model import GenreModel
     from movie_genres.export import export_onnx, fuse_transformer, quantize_int8
     out = Path(work)/('reference-fused' if fused else 'reference-plain'); out.mkdir(parents=True, exist_ok=True)
-    if (out/'model.onnx').exists(): return out
+    if _fresh(out/'model.onnx'): return out   # rebuilt when the export code changes
     torch.manual_seed(0)
     cfg = RobertaConfig(**{**REFERENCE_SHAPE, **shape})
     model = GenreModel(AutoModel.from_config(cfg, add_pooling_layer=False), len(labels)).eval()
@@ -178,8 +183,8 @@ def bench(model: str|Path|None=None, # model folder (default: the shipped model)
     if checkpoint:
         from movie_genres.export import export_onnx, fuse_transformer
         from movie_genres.model import load_checkpoint
-        fp32 = work/f'model-fp32-{Path(checkpoint).resolve().name}'   # rebuilt when the checkpoint is newer
-        if not (fp32/'model.onnx').exists() or (fp32/'model.onnx').stat().st_mtime < (Path(checkpoint)/'model.pt').stat().st_mtime:
+        fp32 = work/f'model-fp32-{Path(checkpoint).resolve().name}'
+        if not _fresh(fp32/'model.onnx', Path(checkpoint)/'model.pt'):
             fp32.mkdir(parents=True, exist_ok=True); m, tok, meta = load_checkpoint(checkpoint)
             export_onnx(m, fp32/'model.onnx'); ec = m.encoder.config
             fuse_transformer(fp32/'model.onnx', fp32/'model.onnx', ec.num_attention_heads, ec.hidden_size)
@@ -247,10 +252,9 @@ def ablation(checkpoint: str|Path, model: str|Path|None=None, work: str|Path='ca
     from movie_genres.model import load_checkpoint
     from movie_genres.tokens import load_tokenizer_file, encode_texts
     model = Path(model) if model else default_model_dir(); work = Path(work); work.mkdir(parents=True, exist_ok=True)
-    name = Path(checkpoint).resolve().name   # cached per checkpoint, rebuilt when it is newer
+    name = Path(checkpoint).resolve().name   # cached per checkpoint
     plain, fused, fused_pc = (work/f'{name}-{v}.onnx' for v in ('plain-int8-per-tensor', 'fused-int8-per-tensor', 'fused-int8-per-channel'))
-    newer = lambda f: f.exists() and f.stat().st_mtime >= (Path(checkpoint)/'model.pt').stat().st_mtime
-    if not (newer(plain) and newer(fused) and newer(fused_pc)):
+    if not all(_fresh(f, Path(checkpoint)/'model.pt') for f in (plain, fused, fused_pc)):
         m, tok, meta = load_checkpoint(checkpoint); ec = m.encoder.config
         export_onnx(m, work/'a.onnx'); quantize_int8(work/'a.onnx', plain, per_channel=False)
         fuse_transformer(work/'a.onnx', work/'b.onnx', ec.num_attention_heads, ec.hidden_size, skip_layer_norm=True)

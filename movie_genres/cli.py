@@ -110,7 +110,6 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--ffn-size', type=int, help="keep only N feed-forward units per layer (a faster student)")
     s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from: their mean probabilities on the training rows")
     s.add_argument('--distill-weight', type=float, default=0.5, help="share of the teacher's loss (with --teacher)")
-    s.add_argument('--token-dropout', type=float, default=0., help="delete this share of each training text's tokens, anew each epoch")
     s.add_argument('--release', action='store_true',
                    help='the shipped recipe: two 6-layer teachers, then the distilled student (in OUT/student)')
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
@@ -188,11 +187,11 @@ def _cmd_train(a) -> int:
     progress = sys.stderr.isatty() or not a.tiny
     if a.release:
         meta = release(a.out, a.data, tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress,
-                       **(dict(student_layers=1, student_ffn=32, student_epochs=a.epochs) if a.tiny else {}))
+                       **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
         checkpoint = str(Path(a.out)/'student')
     else:
         meta = train(a.data, a.out, a.backbone, a.epochs, a.bs, a.lr, a.head_lr_mult, a.max_length, a.pos_weight_power,
-                     n_layers=a.n_layers, ffn_size=a.ffn_size, teacher=a.teacher, distill_weight=a.distill_weight, token_dropout=a.token_dropout,
+                     n_layers=a.n_layers, ffn_size=a.ffn_size, teacher=a.teacher, distill_weight=a.distill_weight,
                      tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress)
         checkpoint = a.out
     print(json.dumps(dict(checkpoint=checkpoint, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))

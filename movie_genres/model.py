@@ -112,10 +112,8 @@ def prune_ffn(encoder: nn.Module, n: int) -> nn.Module:
 # %% ../nbs/03_model.ipynb #6f7ea9e2
 class GenreBatches:
     "Iterable of `(input_ids, attention_mask, y)` tensor batches, length-bucketed, re-shuffled every epoch."
-    def __init__(self, seqs: list[list[int]], y: np.ndarray, bs: int=32, shuffle: bool=False, pad_id: int=0, seed: int=0,
-                 token_dropout: float=0.):
+    def __init__(self, seqs: list[list[int]], y: np.ndarray, bs: int=32, shuffle: bool=False, pad_id: int=0, seed: int=0):
         self.seqs, self.y, self.bs, self.shuffle, self.pad_id, self.seed = seqs, np.asarray(y, np.float32), bs, shuffle, pad_id, seed
-        self.token_dropout = token_dropout
         self.lengths, self.epoch, self.device = np.array([len(s) for s in seqs]), 0, torch.device('cpu')
         self.dataset = self   # fastai looks for `.dataset` on loaders
 
@@ -125,26 +123,18 @@ class GenreBatches:
         "Index batches for the coming epoch."
         return length_batches(self.lengths, self.bs, self.shuffle, self.seed + self.epoch)
 
-    def drop_tokens(self, seq: list[int], rng: np.random.Generator) -> list[int]:
-        "`seq` with each inner token (not the first or last: [CLS], [SEP]) deleted with probability `token_dropout`."
-        if self.token_dropout <= 0 or len(seq) <= 3: return seq
-        keep = rng.random(len(seq) - 2) >= self.token_dropout
-        if not keep.any(): keep[rng.integers(len(keep))] = True
-        return [seq[0]] + [t for t, k in zip(seq[1:-1], keep) if k] + [seq[-1]]
-
     def __iter__(self):
-        batches, rng = self.batches(), np.random.default_rng(self.seed + 1000 + self.epoch); self.epoch += 1
+        batches = self.batches(); self.epoch += 1
         for b in batches:
-            ids, mask = pad_batch([self.drop_tokens(self.seqs[i], rng) for i in b], self.pad_id)
+            ids, mask = pad_batch([self.seqs[i] for i in b], self.pad_id)
             yield tuple(torch.as_tensor(a, device=self.device) for a in (ids, mask, self.y[b]))
 
 # %% ../nbs/03_model.ipynb #a796a609
-def genre_dataloaders(tok: Tokenizer, fit_texts, fit_y, dev_texts, dev_y, bs: int=32, seed: int=42, device=None,
-                      token_dropout: float=0.):
-    "fastai `DataLoaders` (train = fit split, shuffled, optionally token-dropped; valid = dev split) over tokenized texts."
+def genre_dataloaders(tok: Tokenizer, fit_texts, fit_y, dev_texts, dev_y, bs: int=32, seed: int=42, device=None):
+    "fastai `DataLoaders` (train = fit split, shuffled; valid = dev split) over tokenized texts."
     from fastai.data.core import DataLoaders
     pad = pad_token_id(tok)
-    train = GenreBatches(encode_texts(tok, fit_texts), fit_y, bs, shuffle=True, pad_id=pad, seed=seed, token_dropout=token_dropout)
+    train = GenreBatches(encode_texts(tok, fit_texts), fit_y, bs, shuffle=True, pad_id=pad, seed=seed)
     valid = GenreBatches(encode_texts(tok, dev_texts), dev_y, bs*2, shuffle=False, pad_id=pad)
     return DataLoaders(train, valid, device=device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 

@@ -21,8 +21,8 @@ from fastai.metrics import AccumMetric, ActivationType
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['STUDENT_LAYERS', 'STUDENT_FFN', 'TOKEN_DROPOUT', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned',
-           'dev_metrics', 'DistillBCE', 'teacher_probs', 'make_learner', 'train', 'release']
+__all__ = ['STUDENT_LAYERS', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE',
+           'teacher_probs', 'make_learner', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
 def load_splits(data: str|Path|None=None) -> dict:
@@ -88,7 +88,7 @@ def make_learner(model, dls, y_fit: np.ndarray|None=None, pos_weight_power: floa
     return learn
 
 # %% ../nbs/04_train.ipynb #2567d769
-STUDENT_LAYERS, STUDENT_FFN, TOKEN_DROPOUT = 4, None, 0.  # the shipped student's depth, feed-forward width, token dropout
+STUDENT_LAYERS = 4  # the shipped student's depth (chosen on dev, see the report)
 
 # %% ../nbs/04_train.ipynb #69c9ac11
 def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: ../shared/data
@@ -104,7 +104,6 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
           ffn_size: int|None=None, # keep only this many feed-forward units per layer (a faster student)
           teacher: str|Path|list|None=None, # checkpoint(s) whose (mean) probabilities on the fit rows the model also learns from
           distill_weight: float=0.5, # share of the teacher's loss when `teacher` is given
-          token_dropout: float=0., # delete this share of each training description's tokens, anew every epoch
           dropout: float=0.1, # dropout before the head
           wd: float=0.01, # weight decay
           tiny: bool=False, # random-init 2-layer model (tests)
@@ -125,7 +124,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     y_train = y_fit
     teachers = [] if not teacher else [teacher] if isinstance(teacher, (str, Path)) else list(teacher)
     if teachers: y_train = np.concatenate([y_fit, teacher_probs(teachers, fit.description.tolist(), labels)], 1)
-    dls = genre_dataloaders(tok, fit.description, y_train, dev.description, y_dev, bs=bs, seed=seed, token_dropout=token_dropout)
+    dls = genre_dataloaders(tok, fit.description, y_train, dev.description, y_dev, bs=bs, seed=seed)
     learn = make_learner(model, dls, y_fit, pos_weight_power, wd, path=out, distill_weight=distill_weight if teachers else 0.)
     cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
     if progress: learn.fit_one_cycle(epochs, slice(lr, lr*head_lr_mult), cbs=cbs)
@@ -144,7 +143,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
                 recipe=dict(epochs=epochs, bs=bs, lr=lr, head_lr_mult=head_lr_mult, pos_weight_power=pos_weight_power,
                             dropout=dropout, wd=wd, tiny=tiny, limit=limit, seed=seed, fit_rows=len(fit), dev_rows=len(dev),
                             n_layers=n_layers, ffn_size=ffn_size, teacher=[str(t) for t in teachers] or None,
-                            distill_weight=distill_weight if teachers else None, token_dropout=token_dropout),
+                            distill_weight=distill_weight if teachers else None),
                 history=history, best_epoch=best_epoch + 1,
                 dev=dict(micro_f1=dev_scores['micro_f1'], macro_f1=dev_scores['macro_f1'], samples_f1=dev_scores['samples_f1'],
                          at_05=dict(micro_f1=micro_f1(dev_probs, y_dev), macro_f1=macro_f1(dev_probs, y_dev))),
@@ -158,9 +157,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
 def release(out: str|Path='candidates/release', # folder for the two teachers and the student
             data: str|Path|None=None, # raw CSV or `prepare`d folder; default: ../shared/data
             student_layers: int=STUDENT_LAYERS, # bottom layers of the backbone the student keeps
-            student_ffn: int|None=STUDENT_FFN, # feed-forward units per layer the student keeps (None: all)
             student_epochs: int=7, # epochs of the student's training
-            token_dropout: float=TOKEN_DROPOUT, # the student's token dropout
             **train_kw, # passed to every `train` call (e.g. `tiny`, `limit`, `progress`)
            ) -> dict:
     "Train the two teachers (unless present) and the student distilled from them; returns the student's metadata."
@@ -168,5 +165,5 @@ def release(out: str|Path='candidates/release', # folder for the two teachers an
     teachers = {out/'teacher-bce': {}, out/'teacher-pw05': dict(epochs=6, pos_weight_power=0.5)}
     for path, recipe in teachers.items():
         if not (path/'checkpoint.json').exists(): train(data, path, **{**train_kw, **recipe})
-    return train(data, out/'student', **{**train_kw, 'epochs': student_epochs}, n_layers=student_layers, ffn_size=student_ffn,
-                 teacher=list(teachers), token_dropout=token_dropout)
+    return train(data, out/'student', **{**train_kw, 'epochs': student_epochs}, n_layers=student_layers,
+                 teacher=list(teachers))
