@@ -122,7 +122,8 @@ micro-F1 0.564 / macro-F1 0.419, a TF-IDF + logistic-regression baseline 0.566 /
 **Limits**: trained on about 8,400 short IMDb plot summaries in English; it reads only the description (not the title,
 year or cast). Rare genres had few training examples: {weak}. IMDb's genres are themselves subjective, and most movies
 carry three of them, so expect a plausible extra genre or a missing one: it names about three genres a movie where
-IMDb gives 2.6 on average. Written in other words than IMDb's house style, descriptions score a little lower (the accuracy report's test on retold descriptions).
+IMDb gives 2.6 on average. Written in other words than IMDb's house style, descriptions score a little lower
+(the accuracy report's test on retold descriptions).
 Text longer than {c.get('max_length', 128)} tokens is cut."""
 
 def per_genre_frame(clf: GenreClassifier) -> pd.DataFrame:

@@ -127,11 +127,9 @@ def bootstrap_lead(y_true, pred_a, pred_b, n_boot: int=2000, seed: int=0) -> pd.
     "Lead of decisions `pred_a` over `pred_b` in micro- and macro-F1: observed, and a paired bootstrap 95% interval over rows."
     y_true, pred_a, pred_b = (np.asarray(a).astype(bool) for a in (y_true, pred_a, pred_b))
     if not (y_true.shape == pred_a.shape == pred_b.shape): raise ValueError(f"shape mismatch: {y_true.shape}, {pred_a.shape}, {pred_b.shape}")
-    def counts(idx, pred):                                          # per-genre tp, fp, fn of each resample: (n_boot, genres)
+    def micro_macro(idx, pred):                                     # per-genre counts of each resample: (n_boot, genres)
         y, p = y_true[idx], pred[idx]
-        return (y & p).sum(-2), (~y & p).sum(-2), (y & ~p).sum(-2)
-    def micro_macro(idx, pred):
-        tp, fp, fn = counts(idx, pred)
+        tp, fp, fn = (y & p).sum(-2), (~y & p).sum(-2), (y & ~p).sum(-2)
         return _f1(tp.sum(-1), fp.sum(-1), fn.sum(-1)), _f1(tp, fp, fn).mean(-1)
     all_rows = np.arange(len(y_true))
     observed = np.subtract(micro_macro(all_rows, pred_a), micro_macro(all_rows, pred_b))
