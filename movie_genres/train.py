@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .data import read_labelled_csv, load_prepared, load_labels, split_dataset, encode_genres, shared_data_dir
 from .evaluate import multilabel_scores, scores_at, tune_thresholds
-from .model import (build_model, default_backbone, load_tokenizer, genre_dataloaders, genre_splitter,
+from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, TINY)
 from fastai.learner import Learner
 from fastai.callback.schedule import fit_one_cycle, lr_find  # patch Learner
