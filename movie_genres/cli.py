@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser('prepare', help='clean and split the raw scrape into data/prepared')
     s.add_argument('--data', '-d', help=f'raw CSV (title, description, genres); default {data_default}')
     s.add_argument('--out', '-o', default='data/prepared', help='output folder (replaced atomically)')
+    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) (same format) for the training part only')
 
     s = sub.add_parser('train', help='fine-tune a model and save a checkpoint (torch)')
     s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; default {data_default}')
@@ -112,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--distill-weight', type=float, default=0.5, help="share of the teacher's loss (with --teacher)")
     s.add_argument('--release', action='store_true',
                    help='the shipped recipe: two 6-layer teachers, then the distilled student (in OUT/student)')
+    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
     s.add_argument('--limit', type=int, help='train on this many rows only')
     s.add_argument('--export-to', help='also export the result to this model folder')
@@ -177,22 +179,23 @@ def _cmd_evaluate(a) -> int:
 
 def _cmd_prepare(a) -> int:
     from movie_genres.data import prepare, shared_data_dir
-    r = prepare(a.data or shared_data_dir()/'Movie_details.csv', a.out)
+    r = prepare(a.data or shared_data_dir()/'Movie_details.csv', a.out, extra=a.extra)
     print(f"{a.out}: fit {r['fit']}, dev {r['dev']}, valid {r['valid']} rows; dropped {len(r['dropped'])} "
           f"({', '.join(sorted({d['reason'] for d in r['dropped']})) or 'none'})")
+    for e in r['extra']: print(f"{e['file']}: {e['rows']} rows, {e['fit']} added to fit")
     return 0
 
 def _cmd_train(a) -> int:
     from movie_genres.train import train, release
     progress = sys.stderr.isatty() or not a.tiny
     if a.release:
-        meta = release(a.out, a.data, tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress,
+        meta = release(a.out, a.data, extra=a.extra, tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress,
                        **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
         checkpoint = str(Path(a.out)/'student')
     else:
         meta = train(a.data, a.out, a.backbone, a.epochs, a.bs, a.lr, a.head_lr_mult, a.max_length, a.pos_weight_power,
                      n_layers=a.n_layers, ffn_size=a.ffn_size, teacher=a.teacher, distill_weight=a.distill_weight,
-                     tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress)
+                     tiny=a.tiny, limit=a.limit, extra=a.extra, seed=a.seed, progress=progress)
         checkpoint = a.out
     print(json.dumps(dict(checkpoint=checkpoint, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))
     if a.export_to:

@@ -14,7 +14,7 @@ import numpy as np, pandas as pd
 # %% auto #0
 __all__ = ['REFERENCE_LABELS', 'shared_data_dir', 'DataError', 'load_labels', 'parse_genres', 'format_genres', 'encode_genres',
            'decode_genres', 'clean_description', 'read_labelled_csv', 'seed_split', 'dev_split', 'split_dataset',
-           'genre_counts', 'plot_genre_distribution', 'atomic_folder', 'prepare', 'load_prepared']
+           'read_extra', 'genre_counts', 'plot_genre_distribution', 'atomic_folder', 'prepare', 'load_prepared']
 
 # %% ../nbs/00_data.ipynb #587f8b55
 def shared_data_dir() -> Path:
@@ -124,22 +124,35 @@ def dev_split(train_idx: np.ndarray, dev_pct: float=0.1, seed: int=42) -> tuple[
     return perm[cut:], perm[:cut]
 
 # %% ../nbs/00_data.ipynb #555e4f48
-def split_dataset(df: pd.DataFrame, valid_pct: float=0.1, dev_pct: float=0.1, seed: int=42) -> dict:
+def split_dataset(df: pd.DataFrame, # cleaned seed rows (`read_labelled_csv`), in their original order
+                  valid_pct: float=0.1, dev_pct: float=0.1, seed: int=42,
+                  extra: pd.DataFrame|None=None, # more labelled rows (`read_extra`): they join `fit` only
+                 ) -> dict:
     "Split cleaned rows into `fit`, `dev`, `valid` frames plus a `dropped` frame with a `reason` column."
     train_idx, valid_idx = seed_split(len(df), valid_pct, seed)
     fit_idx, dev_idx = dev_split(train_idx, dev_pct, seed)
-    df = df.assign(row=np.arange(len(df)))
+    df = df.assign(row=np.arange(len(df)), origin='seed')
     valid = df.iloc[valid_idx]
-    seen, keep, dropped = set(valid.description), {}, []
-    for name, idx in [('dev', dev_idx), ('fit', fit_idx)]:
-        part = df.iloc[idx]
+    parts = [('dev', df.iloc[dev_idx]), ('fit', df.iloc[fit_idx])] + ([('fit', extra)] if extra is not None else [])
+    seen, keep, dropped = set(valid.description), {'dev': [], 'fit': []}, []
+    for name, part in parts:
         empty = part.description.eq('')
         dup = part.description.isin(seen) | part.description.duplicated()
         dropped.append(part[empty].assign(reason='empty description'))
         dropped.append(part[~empty & dup].assign(reason='duplicate description'))
-        keep[name] = part[~empty & ~dup]
-        seen |= set(keep[name].description)
-    return dict(fit=keep['fit'], dev=keep['dev'], valid=valid, dropped=pd.concat(dropped))
+        keep[name].append(part[~empty & ~dup])
+        seen |= set(part[~empty & ~dup].description)
+    return dict(fit=pd.concat(keep['fit']), dev=pd.concat(keep['dev']), valid=valid, dropped=pd.concat(dropped))
+
+
+# %% ../nbs/00_data.ipynb #41577c22
+def read_extra(paths, # labelled CSV file(s) in the raw format (`title, description, genres`)
+               labels: list[str]) -> pd.DataFrame|None:
+    "Cleaned rows of extra labelled files, with `origin` (file name) and `row` (row in that file); None if no paths."
+    if not paths: return None
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return pd.concat([read_labelled_csv(p, labels).assign(origin=Path(p).name, row=lambda d: np.arange(len(d)))
+                      for p in paths], ignore_index=True)
 
 # %% ../nbs/00_data.ipynb #b5bcc14d
 def genre_counts(genre_lists, labels: list[str]) -> pd.Series:
@@ -178,21 +191,30 @@ def atomic_folder(out: str|Path):
 
 # %% ../nbs/00_data.ipynb #4d57e457
 def _write_split_csv(df: pd.DataFrame, path: Path):
-    out = df[['title', 'description']].assign(genres=df.genre_list.map(format_genres), row=df.row)
+    out = df[['title', 'description']].assign(genres=df.genre_list.map(format_genres), row=df.row, origin=df.origin)
     out.to_csv(path, index=False)
 
-def prepare(raw_csv: str|Path, out_dir: str|Path='data/prepared', labels_json: str|Path|None=None,
-            valid_pct: float=0.1, dev_pct: float=0.1, seed: int=42, plot: bool=True) -> dict:
+def prepare(raw_csv: str|Path, # the raw scrape (`title, description, genres`)
+            out_dir: str|Path='data/prepared', # folder to write (replaced atomically)
+            labels_json: str|Path|None=None, # label order; default: beside `raw_csv`, else the reference order
+            valid_pct: float=0.1, dev_pct: float=0.1, seed: int=42,
+            plot: bool=True, # also save the genre distribution plot
+            extra=None, # more labelled CSV file(s) for the training part only
+           ) -> dict:
     "Clean and split `raw_csv` into `out_dir` (fit/dev/valid CSVs, labels, report, plot), atomically."
     labels = load_labels(labels_json or Path(raw_csv).parent/'genre_types_encoded.json')  # falls back to the reference order
-    splits = split_dataset(read_labelled_csv(raw_csv, labels), valid_pct, dev_pct, seed)
+    extra_rows = read_extra(extra, labels)
+    splits = split_dataset(read_labelled_csv(raw_csv, labels), valid_pct, dev_pct, seed, extra=extra_rows)
     with atomic_folder(out_dir) as tmp:
         for name in ['fit', 'dev', 'valid']: _write_split_csv(splits[name], tmp/f'{name}.csv')
         (tmp/'labels.json').write_text(json.dumps(labels, indent=1))
         dropped = splits['dropped']
         report = dict(source=str(raw_csv), rows=int(sum(len(splits[k]) for k in ['fit','dev','valid','dropped'])),
                       **{k: int(len(splits[k])) for k in ['fit', 'dev', 'valid']},
-                      dropped=[dict(row=int(r.row), title=r.title, reason=r.reason) for r in dropped.itertuples()])
+                      extra=[dict(file=str(f), rows=int((extra_rows.origin == Path(f).name).sum()),
+                                  fit=int((splits['fit'].origin == Path(f).name).sum()))
+                             for f in ([extra] if isinstance(extra, (str, Path)) else extra or [])],
+                      dropped=[dict(origin=r.origin, row=int(r.row), title=r.title, reason=r.reason) for r in dropped.itertuples()])
         (tmp/'report.json').write_text(json.dumps(report, indent=1))
         if plot:
             counts = genre_counts(pd.concat([splits[k] for k in ['fit','dev','valid']]).genre_list, labels)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
-from .data import read_labelled_csv, load_prepared, load_labels, split_dataset, encode_genres, shared_data_dir
+from .data import read_labelled_csv, read_extra, load_prepared, load_labels, split_dataset, encode_genres, shared_data_dir
 from .evaluate import multilabel_scores, scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, TINY)
@@ -25,12 +25,16 @@ __all__ = ['STUDENT_LAYERS', 'load_splits', 'targets', 'micro_f1', 'macro_f1', '
            'teacher_probs', 'make_learner', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
-def load_splits(data: str|Path|None=None) -> dict:
+def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: ../shared/data
+                extra=None, # more labelled CSV file(s), added to `fit` only (raw CSV only: a prepared folder has its own)
+               ) -> dict:
     "`fit`, `dev`, `valid` frames and `labels` from a raw CSV (split on the fly) or a prepared folder."
     data = Path(data) if data else shared_data_dir()/'Movie_details.csv'
-    if data.is_dir(): return load_prepared(data)
+    if data.is_dir():
+        if extra: raise ValueError(f"{data}: a prepared folder already holds its extra rows (prepare --extra); give the raw CSV")
+        return load_prepared(data)
     labels = load_labels(data.parent/'genre_types_encoded.json')
-    return dict(split_dataset(read_labelled_csv(data, labels)), labels=labels)
+    return dict(split_dataset(read_labelled_csv(data, labels), extra=read_extra(extra, labels)), labels=labels)
 
 def targets(df: pd.DataFrame, labels: list[str]) -> np.ndarray:
     "Multi-hot matrix of a frame's `genre_list`."
@@ -108,13 +112,14 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
           wd: float=0.01, # weight decay
           tiny: bool=False, # random-init 2-layer model (tests)
           limit: int|None=None, # use only this many fit rows (and a quarter as many dev rows)
+          extra=None, # more labelled CSV file(s) for the training part (see `data.read_extra`)
           seed: int=42, # seed for init and shuffling
           progress: bool=True, # show fastai's progress bars
          ) -> dict:
     "Fine-tune a `GenreModel`, keep the best dev epoch, tune thresholds on dev, save a checkpoint; returns its metadata."
     set_seed(seed, reproducible=True)
     t0 = time.time()
-    splits = load_splits(data); labels = splits['labels']
+    splits = load_splits(data, extra); labels = splits['labels']
     fit, dev = splits['fit'], splits['dev']
     if limit: fit, dev = fit.head(limit), dev.head(max(limit // 4, 8))
     y_fit, y_dev = targets(fit, labels), targets(dev, labels)
@@ -142,6 +147,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
                 backbone='sentence-transformers/all-MiniLM-L6-v2' if backbone is None else str(backbone),
                 recipe=dict(epochs=epochs, bs=bs, lr=lr, head_lr_mult=head_lr_mult, pos_weight_power=pos_weight_power,
                             dropout=dropout, wd=wd, tiny=tiny, limit=limit, seed=seed, fit_rows=len(fit), dev_rows=len(dev),
+                            extra=[str(e) for e in ([extra] if isinstance(extra, (str, Path)) else extra or [])] or None,
                             n_layers=n_layers, ffn_size=ffn_size, teacher=[str(t) for t in teachers] or None,
                             distill_weight=distill_weight if teachers else None),
                 history=history, best_epoch=best_epoch + 1,
