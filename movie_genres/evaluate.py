@@ -42,10 +42,18 @@ def scores_at(probs, y_true, thresholds=0.5, labels: list[str]|None=None) -> dic
     return multilabel_scores(y_true, probs >= np.broadcast_to(np.asarray(thresholds), probs.shape[-1:]), labels)
 
 # %% ../nbs/01_evaluate.ipynb #b351ff84
-def decide_matrix(probs, thresholds=0.5, min_one: bool=True) -> np.ndarray:
-    "Boolean genre decisions: probability over its threshold, plus the top genre of any row left empty."
+def decide_matrix(probs, # (movies, genres) probabilities, or one movie's
+                  thresholds=0.5, # a scalar or one per genre
+                  min_one: bool=True, # name the most likely genre when none clears its threshold
+                  max_genres: int|None=None, # keep only this many of the genres over threshold (the most likely); None: all
+                 ) -> np.ndarray:
+    "Boolean genre decisions: probability over its threshold (the `max_genres` most likely), plus the top genre of any row left empty."
     probs = np.atleast_2d(np.asarray(probs))
     pred = probs >= np.broadcast_to(np.asarray(thresholds, dtype=probs.dtype), probs.shape[-1:])
+    if max_genres and max_genres < probs.shape[1]:
+        ranked = np.argsort(-np.where(pred, probs, -np.inf), axis=1, kind='stable')[:, :max_genres]
+        kept = np.zeros_like(pred); np.put_along_axis(kept, ranked, True, axis=1)
+        pred &= kept
     if min_one:
         empty = ~pred.any(1)
         pred[empty, probs[empty].argmax(1)] = True
@@ -68,12 +76,40 @@ def micro_f1_curve(probs, y_true, grid=THRESHOLD_GRID) -> np.ndarray:
     tp = (pred & y_true[None]).sum((1, 2)); fp = (pred & ~y_true[None]).sum((1, 2)); fn = (~pred & y_true[None]).sum((1, 2))
     return _f1(tp, fp, fn)
 
-def tune_thresholds(probs, y_true, grid=THRESHOLD_GRID, shrink: float=10.) -> np.ndarray:
-    "Per-genre thresholds maximising each genre's F1 on (dev) data, shrunk towards the best global one."
-    y_true = np.asarray(y_true).astype(bool)
-    t_global = grid[micro_f1_curve(probs, y_true, grid).argmax()]
-    curves = f1_curves(probs, y_true, grid)
-    best = grid[curves.argmax(0)]
+
+# %% ../nbs/01_evaluate.ipynb #062563d0
+def _best_global_threshold(probs, y_true, grid, max_genres: int|None) -> float:
+    "The single threshold with the best micro-F1 (under the capped rule when `max_genres` is given)."
+    if not max_genres: return grid[micro_f1_curve(probs, y_true, grid).argmax()]
+    f1 = [multilabel_scores(y_true, decide_matrix(probs, t, max_genres=max_genres))['micro_f1'] for t in grid]
+    return grid[int(np.argmax(f1))]
+
+def _capped_f1_curve(probs, y_true, thresholds, j: int, max_genres: int, grid) -> np.ndarray:
+    "F1 of genre `j` at each threshold in `grid` under the capped rule, the other genres' thresholds fixed."
+    others = np.delete(np.arange(probs.shape[1]), j)
+    over = probs[:, others] >= thresholds[others]
+    outranked = (over & (probs[:, others] > probs[:, [j]])).sum(1) >= max_genres
+    over_j = probs[None, :, j] >= grid[:, None]                             # (grid, movies)
+    fallback = ~over.any(1) & (probs.argmax(1) == j)                        # nothing else qualifies and j is the top genre
+    pred = (over_j & ~outranked[None]) | (~over_j & fallback[None])
+    y = y_true[:, j][None]
+    return _f1((pred & y).sum(1), (pred & ~y).sum(1), (~pred & y).sum(1))
+
+def tune_thresholds(probs, # dev probabilities, (movies, genres)
+                    y_true, # dev labels, 0/1 of the same shape
+                    grid=THRESHOLD_GRID, # candidate thresholds
+                    shrink: float=10., # pull towards the global threshold, counted in dev positives
+                    max_genres: int|None=None, # tune for the rule naming at most this many genres; None: uncapped
+                    passes: int=2, # coordinate passes over the genres (capped rule only)
+                   ) -> np.ndarray:
+    "Per-genre thresholds maximising each genre's F1 on (dev) data under the decision rule, shrunk towards the best global one."
+    probs, y_true = np.asarray(probs), np.asarray(y_true).astype(bool)
+    t_global = _best_global_threshold(probs, y_true, grid, max_genres)
+    if not max_genres: best = grid[f1_curves(probs, y_true, grid).argmax(0)]
+    else:
+        best = np.full(probs.shape[1], t_global, dtype=np.float64)
+        for _ in range(passes):
+            for j in range(probs.shape[1]): best[j] = grid[_capped_f1_curve(probs, y_true, best, j, max_genres, grid).argmax()]
     n = y_true.sum(0)
     return np.round((n*best + shrink*t_global) / (n + shrink), 3).astype(np.float32)
 

@@ -16,8 +16,9 @@ from .evaluate import decide_matrix
 from .tokens import load_tokenizer_file, encode_texts, pad_batch, pad_token_id, length_batches
 
 # %% auto #0
-__all__ = ['SLOW_FUSIONS', 'ModelError', 'EmptyTextError', 'default_model_dir', 'read_model_config', 'make_session',
-           'GenreClassifier', 'predict_proba', 'decide', 'predict', 'top_genres']
+__all__ = ['SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir', 'read_model_config',
+           'make_session', 'GenreClassifier', 'predict_proba', 'decisions', 'decide', 'also_possible', 'predict',
+           'top_genres']
 
 # %% ../nbs/05_inference.ipynb #0621d0d4
 class ModelError(RuntimeError):
@@ -41,8 +42,8 @@ def read_model_config(path: str|Path, onnx_file: str='model.onnx') -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ModelError(f"{path/'config.json'}: not valid JSON ({e})") from None
     for k in ['labels', 'thresholds', 'max_length']:
         if k not in cfg: raise ModelError(f"{path/'config.json'}: missing key {k!r}")
-    if len(cfg['labels']) != len(cfg['thresholds']):
-        raise ModelError(f"{path/'config.json'}: {len(cfg['labels'])} labels but {len(cfg['thresholds'])} thresholds")
+    for key, thr in [('thresholds', cfg['thresholds']), ('uncapped.thresholds', cfg.get('uncapped', {}).get('thresholds', cfg['thresholds']))]:
+        if len(cfg['labels']) != len(thr): raise ModelError(f"{path/'config.json'}: {len(cfg['labels'])} labels but {len(thr)} {key}")
     return cfg
 
 # %% ../nbs/05_inference.ipynb #8169e10f
@@ -73,10 +74,12 @@ def _as_texts(texts) -> tuple[list[str], bool]:
 
 class GenreClassifier:
     "Predict IMDb genres of movie descriptions with an ONNX model folder."
-    def __init__(self, session: ort.InferenceSession, tokenizer, config: dict, path: Path|None=None):
+    def __init__(self, session: ort.InferenceSession, tokenizer, config: dict, path: Path|None=None, uncapped: bool=False):
         self.session, self.tokenizer, self.config, self.path = session, tokenizer, config, path
         self.labels: list[str] = list(config['labels'])
-        self.thresholds = np.asarray(config['thresholds'], dtype=np.float32)
+        rule = config.get('uncapped', {}) if uncapped else config
+        self.thresholds = np.asarray(rule.get('thresholds', config['thresholds']), dtype=np.float32)
+        self.max_genres: int|None = None if uncapped else config.get('max_genres')   # at most this many genres a movie
         self.max_length: int = int(config['max_length'])
         self.pad_id = pad_token_id(tokenizer)
         self.input_names = [i.name for i in session.get_inputs()]
@@ -85,15 +88,18 @@ class GenreClassifier:
     def load(cls, path: str|Path|None=None, # model folder; default: the model shipped in the package
              threads: int|None=None, # onnxruntime intra-op threads; default: the machine's cores
              onnx_file: str='model.onnx', # another graph in the same folder (export parity, benchmarks)
+             uncapped: bool=False, # every genre over its threshold (the recall-leaning rule), not at most `max_genres`
             ) -> GenreClassifier:
         "Load a model folder once; reuse the classifier for every prediction."
         path = Path(path) if path else default_model_dir()
         cfg = read_model_config(path, onnx_file)
         try: tok = load_tokenizer_file(path/'tokenizer.json', int(cfg['max_length']))
         except Exception as e: raise ModelError(f"{path/'tokenizer.json'}: not a readable tokenizer ({str(e)[:120]})") from None
-        return cls(make_session(path/onnx_file, threads), tok, cfg, path)
+        return cls(make_session(path/onnx_file, threads), tok, cfg, path, uncapped)
 
-    def __repr__(self): return f"GenreClassifier({self.path}, {len(self.labels)} genres, max_length={self.max_length})"
+    def __repr__(self):
+        rule = f"at most {self.max_genres} genres" if self.max_genres else "uncapped"
+        return f"GenreClassifier({self.path}, {len(self.labels)} genres, {rule}, max_length={self.max_length})"
 
 # %% ../nbs/05_inference.ipynb #85557060
 def _clean_texts(texts: list[str]) -> list[str]:
@@ -118,9 +124,21 @@ def predict_proba(self: GenreClassifier, texts, batch_size: int=1) -> np.ndarray
 GenreClassifier.predict_proba = predict_proba
 
 # %% ../nbs/05_inference.ipynb #a6da009f
+ALSO_POSSIBLE = 0.5  # "also possible": a genre not chosen whose probability reaches this share of its threshold
+
+def decisions(self: GenreClassifier, probs: np.ndarray) -> np.ndarray:
+    "Boolean (movies, genres) decisions of the model's rule for `probs`."
+    return decide_matrix(probs, self.thresholds, max_genres=self.max_genres)
+
 def decide(self: GenreClassifier, probs: np.ndarray) -> list[list[str]]:
-    "Genres of each row of `probs`: those over their threshold, else the single most likely one."
-    return [[self.labels[j] for j in np.flatnonzero(row)] for row in decide_matrix(probs, self.thresholds)]
+    "Genres of each row of `probs`: those over their threshold (at most `max_genres`), else the single most likely one."
+    return [[self.labels[j] for j in np.flatnonzero(row)] for row in self.decisions(probs)]
+
+def also_possible(self: GenreClassifier, probs: np.ndarray) -> list[dict[str, float]]:
+    "For each row of `probs`, the genres not chosen that reach `ALSO_POSSIBLE` of their threshold, most likely first."
+    probs = np.atleast_2d(probs)
+    near = (probs >= ALSO_POSSIBLE * self.thresholds) & ~self.decisions(probs)
+    return [{self.labels[j]: float(p[j]) for j in sorted(np.flatnonzero(m), key=lambda j: -p[j])} for p, m in zip(probs, near)]
 
 def predict(self: GenreClassifier, texts, batch_size: int=1) -> list[str]|list[list[str]]:
     "Predicted genres (label order) of a description, or of each description in a list."
@@ -133,4 +151,5 @@ def top_genres(self: GenreClassifier, text: str, k: int=5) -> dict[str, float]:
     p = self.predict_proba(text)
     return {self.labels[i]: float(p[i]) for i in np.argsort(-p)[:k]}
 
-GenreClassifier.decide, GenreClassifier.predict, GenreClassifier.top_genres = decide, predict, top_genres
+GenreClassifier.decisions, GenreClassifier.decide, GenreClassifier.also_possible = decisions, decide, also_possible
+GenreClassifier.predict, GenreClassifier.top_genres = predict, top_genres
