@@ -78,7 +78,7 @@ def explain_html(clf: GenreClassifier, text: str, top_n: int=3) -> str:
 # %% ../nbs/08_app.ipynb #bb39030b
 def classify_file(clf: GenreClassifier, file, progress=None) -> tuple[str, str]:
     "Predict every row of an uploaded CSV; returns (path of the result CSV, summary Markdown)."
-    from movie_genres.cli import predict_csv
+    from movie_genres.batch import predict_csv
     if not file: raise gr.Error("Upload a CSV file with a 'description' column first.")
     path = Path(file if isinstance(file, (str, Path)) else file.name)
     if path.suffix.lower() not in ('.csv', '.txt'):

@@ -12,55 +12,12 @@ import numpy as np, pandas as pd
 from .data import DataError, read_labelled_csv, format_genres
 from .evaluate import multilabel_scores
 from .inference import GenreClassifier, ModelError, EmptyTextError
+from .batch import predict_csv
+from .distributed import EngineError  # light: Ray is imported only when --engine ray runs
 from .scrape import ScrapeBlocked  # light: selenium is imported only when a scrape runs
 
 # %% auto #0
-__all__ = ['predict_csv', 'evaluate_csv', 'main']
-
-# %% ../nbs/07_cli.ipynb #1a0c07dd
-def _count_rows(path: Path) -> int|None:
-    "Rough row count for the progress bar (lines minus header); None when it would cost too much."
-    if path.stat().st_size > 2_000_000_000: return None
-    with open(path, 'rb') as f: return max(sum(1 for _ in f) - 1, 0)
-
-def predict_csv(clf: GenreClassifier, # loaded classifier
-                inp: str|Path, # CSV with a `description` column (`title` optional)
-                out: str|Path, # CSV to write
-                chunk_size: int=4096, # rows read and predicted at a time
-                batch_size: int=1, # descriptions per model call (1: each scored on its own, as everywhere else)
-                progress: bool=True, # show a progress bar
-               ) -> dict:
-    "Write `inp` + `predicted_genres` + `p_<Genre>` columns to `out`, streaming; returns row counts."
-    from tqdm.auto import tqdm
-    inp, out = Path(inp), Path(out)
-    if not inp.exists(): raise DataError(f"{inp}: no such file")
-    tmp = Path(tempfile.mkstemp(prefix=f'.{out.name}.', suffix='.partial', dir=out.parent or '.')[1])
-    n = empty = 0; empty_rows = []
-    try:
-        with pd.read_csv(inp, dtype=str, keep_default_na=False, chunksize=chunk_size, encoding='utf-8') as reader, \
-             tqdm(total=_count_rows(inp), unit='rows', disable=not progress, desc='predict') as bar:
-            for i, chunk in enumerate(reader):
-                if 'description' not in chunk.columns:
-                    raise DataError(f"{inp}: missing column 'description' (found: {', '.join(chunk.columns)})")
-                texts = chunk['description'].tolist()
-                ok = np.array([bool(str(t).strip()) for t in texts])
-                probs = np.full((len(texts), len(clf.labels)), np.nan, np.float32)
-                if ok.any(): probs[ok] = clf.predict_proba([t for t, k in zip(texts, ok) if k], batch_size)
-                genres = [format_genres(g) if k else '' for g, k in zip(clf.decide(np.nan_to_num(probs)), ok)]
-                res = chunk.assign(predicted_genres=genres, **{f'p_{g}': np.round(probs[:, j], 4) for j, g in enumerate(clf.labels)})
-                res.to_csv(tmp, mode='a', header=i == 0, index=False)
-                empty_rows += [n + j + 1 for j in np.flatnonzero(~ok)]
-                n += len(chunk); bar.update(len(chunk))
-        if n == 0: raise DataError(f"{inp}: no rows")
-        umask = os.umask(0); os.umask(umask); tmp.chmod(0o666 & ~umask)   # mkstemp makes it private; give it normal rights
-        os.replace(tmp, out)
-    except UnicodeDecodeError as e:
-        raise DataError(f"{inp}: bytes are not UTF-8 ({e.reason})") from None
-    except pd.errors.EmptyDataError: raise DataError(f"{inp}: empty file") from None
-    except pd.errors.ParserError as e: raise DataError(f"{inp}: not a readable CSV ({str(e).splitlines()[0]})") from None
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return dict(rows=n, empty=len(empty_rows), empty_rows=empty_rows[:20])
+__all__ = ['evaluate_csv', 'main']
 
 # %% ../nbs/07_cli.ipynb #968decda
 def evaluate_csv(clf: GenreClassifier, data: str|Path, batch_size: int=1) -> dict:
@@ -81,8 +38,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser('predict', help='genres of descriptions given as arguments, or of a CSV file')
     s.add_argument('texts', nargs='*', help='descriptions to classify')
-    s.add_argument('--input', '-i', help='CSV with a description column')
-    s.add_argument('--output', '-o', help='CSV to write (input columns + predicted_genres + p_<Genre>)')
+    s.add_argument('--input', '-i', help='CSV with a description column (with --engine ray: CSV/Parquet file, folder or URL)')
+    s.add_argument('--output', '-o', help='CSV to write (input columns + predicted_genres + p_<Genre>); with --engine ray a folder')
     s.add_argument('--model', '-m', help='model folder (default: the shipped model)')
     s.add_argument('--top', type=int, default=0, help='also print the top-N probabilities of each text')
     s.add_argument('--json', action='store_true', help='print one JSON object per text')
@@ -90,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
                    'int8 activation scales are then shared, so answers can shift slightly (default 1: each on its own)')
     s.add_argument('--chunk-size', type=int, default=4096)
     s.add_argument('--uncapped', action='store_true', help='name every genre over its threshold (more recall), not at most 3')
+    s.add_argument('--engine', choices=['local', 'ray'], default='local', help='ray: run --input on Ray Data (pip install movie-genres[ray])')
+    s.add_argument('--address', help='with --engine ray: a running Ray cluster to join (default: start a local one)')
+    s.add_argument('--workers', type=int, help='with --engine ray: model workers (default: one per CPU)')
+    s.add_argument('--threads', type=int, default=1, help='with --engine ray: onnxruntime threads per worker')
+    s.add_argument('--format', choices=['parquet', 'csv'], default='parquet', help='with --engine ray: part files to write')
+    s.add_argument('--batch-rows', type=int, default=1024, help='with --engine ray: rows per batch given to a worker')
 
     s = sub.add_parser('evaluate', help='scores on a labelled CSV (description, genres), as JSON')
     s.add_argument('--data', '-d', required=True, help='CSV with description and genres ("A, B") columns')
@@ -162,7 +125,19 @@ def _parser() -> argparse.ArgumentParser:
 # %% ../nbs/07_cli.ipynb #61d2760e
 _HEADLINE = ['micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'genres_per_movie']
 
+def _cmd_predict_ray(a) -> int:
+    from movie_genres.distributed import predict_dataset
+    if a.texts: raise DataError("give descriptions or --input, not both")
+    if not a.input or not a.output: raise DataError("--engine ray needs --input (file, folder or URL) and --output (folder)")
+    r = predict_dataset(a.input, a.output, a.model, a.address, a.workers, a.threads, a.format, a.batch_rows, a.uncapped,
+                        progress=sys.stderr.isatty())
+    print(f"wrote {r['rows'] if r['rows'] is not None else 'all'} rows to {r['output']} ({r['format']}) in {r['seconds']:.1f} s"
+          + (f", {r['rows_per_s']:.0f} rows/s" if r['rows_per_s'] else '')
+          + f" on {r['workers']} Ray workers x {r['threads']} thread(s); Ray start-up {r['startup_s']:.1f} s", file=sys.stderr)
+    return 0
+
 def _cmd_predict(a) -> int:
+    if a.engine == 'ray': return _cmd_predict_ray(a)
     clf = GenreClassifier.load(a.model, uncapped=a.uncapped)
     if a.input:
         if a.texts: raise DataError("give descriptions or --input, not both")
@@ -262,7 +237,7 @@ def main(argv: list[str]|None=None) -> int:
     "Entry point of the `movie-genres` console script."
     a = _parser().parse_args(argv)
     try: return _COMMANDS[a.command](a)
-    except (DataError, ModelError, EmptyTextError, FileNotFoundError, TypeError, ScrapeBlocked) as e:
+    except (DataError, ModelError, EmptyTextError, EngineError, FileNotFoundError, TypeError, ScrapeBlocked) as e:
         print(f"movie-genres: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("movie-genres: interrupted", file=sys.stderr); return 130
