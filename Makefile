@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PORT   ?= 7860
 
-.PHONY: demo test install browser nbtest pytest export space readme
+.PHONY: demo test install browser nbtest pytest docs export space readme
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 demo: install                                   ## serve the Gradio app on the shipped model
 	GRADIO_SERVER_PORT=$(PORT) $(VENV)/bin/movie-genres serve
 
-test: install browser nbtest pytest             ## every test: notebooks, then end-to-end
+test: install browser nbtest docs pytest        ## every test: notebooks, the docs site, then end-to-end (browser included)
 
 browser:                                        ## Debian's Chromium + chromedriver (scraper and page tests)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
@@ -30,6 +30,9 @@ browser:                                        ## Debian's Chromium + chromedri
 
 nbtest: install
 	$(VENV)/bin/nbdev-test --n-workers 2
+
+docs: install                                   ## the docs site, offline, in _docs/ (nbdev's processing + MkDocs); fails on a broken link
+	$(PY) tools/build_docs.py
 
 pytest: install
 	$(VENV)/bin/pytest tests -q

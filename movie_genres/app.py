@@ -14,8 +14,8 @@ from .data import DataError
 from .inference import GenreClassifier, EmptyTextError
 
 # %% auto #0
-__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'CSS', 'classify', 'word_effects', 'explain_html', 'classify_file', 'architecture_line',
-           'model_card', 'per_genre_frame', 'build_demo', 'serve']
+__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'classify', 'also_possible_md', 'empty_probs', 'word_effects',
+           'explain_html', 'classify_file', 'architecture_line', 'model_card', 'per_genre_frame', 'build_demo', 'serve']
 
 # %% ../nbs/08_app.ipynb #4d5d24b3
 EXAMPLES = [
@@ -41,16 +41,35 @@ def classify(clf: GenreClassifier, text: str, title: str='') -> tuple[str, dict[
     head = f"**{html.escape(title.strip())}**: " if title and title.strip() else ''
     return f"### {head}{' · '.join(genres)}", top
 
+def also_possible_md(clf: GenreClassifier, text: str) -> str:
+    "Markdown of the genres the rule left out that reach half their threshold (empty when there are none)."
+    near = clf.also_possible(_probs(clf, text))[0]
+    return ('Also possible: ' + ', '.join(f'{g} ({p:.2f})' for g, p in near.items())) if near else ''
+
 # %% ../nbs/08_app.ipynb #426e62e7
-def word_effects(clf: GenreClassifier, text: str, max_words: int=120) -> tuple[list[str], np.ndarray, np.ndarray]:
-    "Words of `text`, the base probabilities, and per word × genre the probability lost when the word is removed."
+def empty_probs(clf: GenreClassifier) -> np.ndarray:
+    "The model's probabilities for an empty description (`[CLS] [SEP]`): where every explanation starts."
+    ids = np.asarray([clf.tokenizer.encode('').ids], np.int64)
+    feeds = {'input_ids': ids, 'attention_mask': np.ones_like(ids)}
+    return clf.session.run(None, {k: feeds[k] for k in clf.input_names})[0][0]
+
+def word_effects(clf: GenreClassifier, text: str, max_words: int=100, orders: int|None=None, seed: int=0
+                ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    "Words, p(text), per word × genre its Shapley share of p(text) − p(start), and p(start) (empty, or the words past `max_words`)."
     words = (text or '').split()
     base = _probs(clf, text)
-    unk = getattr(clf.tokenizer.model, 'unk_token', None) or '[UNK]'
     n = min(len(words), max_words)
-    effects = np.zeros((len(words), len(clf.labels)), np.float32)
-    if n: effects[:n] = base - clf.predict_proba([' '.join(words[:i] + [unk] + words[i+1:]) for i in range(n)])
-    return words, base, effects
+    present = np.arange(len(words)) >= n                                  # words past max_words stay in throughout
+    start = empty_probs(clf) if not present.any() else clf.predict_proba(' '.join(np.array(words)[present]))
+    orders = orders or int(np.clip(240 // max(n, 1), 2, 8)) // 2 * 2
+    rng, effects = np.random.default_rng(seed), np.zeros((len(words), len(clf.labels)), np.float64)
+    perms = [p for p in (rng.permutation(n) for _ in range(orders // 2)) for p in (p, p[::-1])]
+    for perm in perms:
+        on, texts = present.copy(), []
+        for i in perm: on[i] = True; texts.append(' '.join(w for w, k in zip(words, on) if k))
+        probs = clf.predict_proba(texts) if texts else np.zeros((0, len(clf.labels)))
+        effects[perm] += np.diff(np.vstack([start, probs]), axis=0)
+    return words, base, (effects / max(len(perms), 1)).astype(np.float32), start
 
 # %% ../nbs/08_app.ipynb #443988d5
 def _span(word: str, v: float, scale: float) -> str:
@@ -59,9 +78,14 @@ def _span(word: str, v: float, scale: float) -> str:
     return (f'<span style="background:rgba({rgb},{a:.2f});border-radius:3px;padding:0 2px" '
             f'title="{v:+.3f}">{html.escape(word)}</span>')
 
+LEGEND = ('<div style="opacity:.75;font-size:.85em">How to read this: for each genre, every word gets its share of the '
+          'change from an <i>empty</i> description to this one. <span style="color:#228B22">Green</span> words raised the '
+          'genre\'s probability, <span style="color:#d62728">red</span> ones lowered it; the darker, the bigger the share, '
+          'and the shares add up to the change shown (hover a word for its number).</div>')
+
 def explain_html(clf: GenreClassifier, text: str, top_n: int=3) -> str:
-    "HTML: for each predicted genre, the description with words shaded by how they moved it (green up, red down)."
-    words, base, eff = word_effects(clf, text)
+    "HTML: for each predicted genre, the description with words shaded by their share of its probability (green up, red down)."
+    words, base, eff, start = word_effects(clf, text)
     genres = clf.decide(base)[0]
     rows = []
     for g in genres:
@@ -69,11 +93,10 @@ def explain_html(clf: GenreClassifier, text: str, top_n: int=3) -> str:
         ups = [words[i] for i in np.argsort(-col)[:top_n] if col[i] > 0]
         text_html = ' '.join(_span(w, float(v), scale) for w, v in zip(words, col))
         rows.append(f'<div class="mg-why" style="margin:0 0 .8em 0"><b>{html.escape(g)}</b> '
-                    f'<span style="opacity:.7">p={base[j]:.2f}; most for it: {html.escape(", ".join(ups)) or "-"}</span>'
+                    f'<span style="opacity:.7">{start[j]:.2f} for an empty description → {base[j]:.2f} for this one; '
+                    f'most for it: {html.escape(", ".join(ups)) or "no single word"}</span>'
                     f'<div style="line-height:1.9">{text_html}</div></div>')
-    legend = ('<div style="opacity:.7;font-size:.85em">Green words pushed the genre up, red ones pulled it down '
-              '(how much its probability changes without the word; hover a word for the number).</div>')
-    return legend + ''.join(rows)
+    return LEGEND + ''.join(rows)
 
 # %% ../nbs/08_app.ipynb #bb39030b
 def classify_file(clf: GenreClassifier, file, progress=None) -> tuple[str, str]:
@@ -149,15 +172,17 @@ def build_demo(clf: GenreClassifier|None=None) -> gr.Blocks:
         with gr.Tab('Describe a movie'):
             with gr.Row():
                 with gr.Column(scale=3):
-                    title = gr.Textbox(label='Title (optional, shown with the result; the model reads only the description)',
-                                       lines=1, elem_id='title')
-                    text = gr.Textbox(label='Description', lines=4, elem_id='description',
+                    text = gr.Textbox(label='Description', lines=4, elem_id='description', autofocus=True,
                                       placeholder='A retired hitman is pulled back for one last job...')
+                    with gr.Accordion('Title (optional)', open=False, elem_id='title-box'):
+                        title = gr.Textbox(label='Title: shown with the result; the model reads only the description',
+                                           lines=1, elem_id='title')
                     with gr.Row():
                         clear = gr.ClearButton([title, text], value='Clear')
                         go = gr.Button('Predict genres', variant='primary', elem_id='predict')
                 with gr.Column(scale=2):
                     genres = gr.Markdown(elem_id='genres')
+                    also = gr.Markdown(elem_id='also-possible')
                     top = gr.Label(num_top_classes=5, label='Top-5 confidence', elem_id='top5')
             why = gr.HTML(label='Why', elem_id='why')
             gr.Examples(EXAMPLES, inputs=text, label='Examples (click one, then Predict)', elem_id='examples')
@@ -178,12 +203,14 @@ def build_demo(clf: GenreClassifier|None=None) -> gr.Blocks:
 
         predict_fn = lambda tx, ti: classify(clf, tx, ti)
         explain_fn = lambda tx: explain_html(clf, tx)
+        also_fn = lambda tx: also_possible_md(clf, tx)
         def file_fn(f, progress=gr.Progress(track_tqdm=True)): return classify_file(clf, f, progress)
         for trigger in (go.click, text.submit):
             ev = trigger(predict_fn, [text, title], [genres, top], api_name='predict' if trigger == go.click else False)
+            ev.success(also_fn, text, also, api_name=False)
             ev.success(explain_fn, text, why, api_name='explain' if trigger == go.click else False)
         run.click(file_fn, upload, [result, summary], api_name='predict_file')
-        clear.add([genres, top, why])
+        clear.add([genres, also, top, why])
     return demo
 
 def serve(model: str|Path|None=None, host: str|None=None, port: int|None=None, **launch_kwargs):

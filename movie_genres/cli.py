@@ -34,7 +34,7 @@ def evaluate_csv(clf: GenreClassifier, data: str|Path, batch_size: int=1) -> dic
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='movie-genres', description="Tell a movie's IMDb genres from its description.")
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    data_default = 'shared/data/Movie_details.csv (nearest, or $MOVIE_GENRES_DATA)'
+    data_default = 'found by `movie-genres data` ($MOVIE_GENRES_DATA, shared/data nearby, cache, download)'
 
     s = sub.add_parser('predict', help='genres of descriptions given as arguments, or of a CSV file')
     s.add_argument('texts', nargs='*', help='descriptions to classify')
@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--model', '-m', help='model folder (default: the shipped model)')
     s.add_argument('--brief', action='store_true', help='leave out per_genre')
     s.add_argument('--uncapped', action='store_true', help='score the uncapped rule (every genre over its threshold)')
+
+    s = sub.add_parser('data', help='find the raw dataset (shared/data, cache) or download it, checked, into the cache')
+    s.add_argument('--path', help='an explicit CSV file or folder holding Movie_details.csv')
+    s.add_argument('--no-download', action='store_true', help='only look; never download')
 
     s = sub.add_parser('prepare', help='clean and split the raw scrape into data/prepared')
     s.add_argument('--data', '-d', help=f'raw CSV (title, description, genres); default {data_default}')
@@ -163,9 +167,15 @@ def _cmd_evaluate(a) -> int:
     if a.brief: r.pop('per_genre')
     print(json.dumps(r, indent=1)); return 0
 
+def _say(msg: str): print(msg, file=sys.stderr)
+
+def _cmd_data(a) -> int:
+    from movie_genres.data import find_data
+    print(find_data(a.path, download=not a.no_download, log=_say)); return 0
+
 def _cmd_prepare(a) -> int:
-    from movie_genres.data import prepare, shared_data_dir
-    r = prepare(a.data or shared_data_dir()/'Movie_details.csv', a.out, extra=a.extra)
+    from movie_genres.data import prepare, find_data
+    r = prepare(a.data or find_data(log=_say), a.out, extra=a.extra)
     print(f"{a.out}: fit {r['fit']}, dev {r['dev']}, valid {r['valid']} rows; dropped {len(r['dropped'])} "
           f"({', '.join(sorted({d['reason'] for d in r['dropped']})) or 'none'})")
     for e in r['extra']: print(f"{e['file']}: {e['rows']} rows, {e['fit']} added to fit")
@@ -230,7 +240,7 @@ def _cmd_serve(a) -> int:
     serve(a.model, a.host, a.port); return 0
 
 # %% ../nbs/07_cli.ipynb #9dcf03f2
-_COMMANDS = dict(predict=_cmd_predict, evaluate=_cmd_evaluate, prepare=_cmd_prepare, train=_cmd_train,
+_COMMANDS = dict(data=_cmd_data, predict=_cmd_predict, evaluate=_cmd_evaluate, prepare=_cmd_prepare, train=_cmd_train,
                  export=_cmd_export, tune=_cmd_tune, scrape=_cmd_scrape, bench=_cmd_bench, serve=_cmd_serve)
 
 def main(argv: list[str]|None=None) -> int:

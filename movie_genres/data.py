@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['REFERENCE_LABELS', 'shared_data_dir', 'DataError', 'load_labels', 'parse_genres', 'format_genres', 'encode_genres',
-           'decode_genres', 'clean_description', 'read_labelled_csv', 'seed_split', 'dev_split', 'split_dataset',
-           'read_extra', 'genre_counts', 'plot_genre_distribution', 'atomic_folder', 'prepare', 'load_prepared']
+__all__ = ['RAW_CSV_NAME', 'REFERENCE_DATA_URL', 'REFERENCE_DATA_SHA256', 'REFERENCE_LABELS', 'shared_data_dir', 'DataError',
+           'cache_dir', 'download_checked', 'find_data', 'load_labels', 'parse_genres', 'format_genres',
+           'encode_genres', 'decode_genres', 'clean_description', 'read_labelled_csv', 'seed_split', 'dev_split',
+           'split_dataset', 'read_extra', 'genre_counts', 'plot_genre_distribution', 'atomic_folder', 'prepare',
+           'load_prepared']
 
 # %% ../nbs/00_data.ipynb #587f8b55
 def shared_data_dir() -> Path:
@@ -28,6 +30,70 @@ def shared_data_dir() -> Path:
 # %% ../nbs/00_data.ipynb #25209ce4
 class DataError(ValueError):
     "Bad input data: the message is one line naming the file (and row, when there is one)."
+
+# %% ../nbs/00_data.ipynb #7e7982cc
+RAW_CSV_NAME = 'Movie_details.csv'
+REFERENCE_DATA_URL = ('https://raw.githubusercontent.com/KsLimon/Multilabel-imdb-movie-genre-classifier/'
+                      '2b896261afa38d283b8fc26aeb8fd3bf9bad6393/data/Movie_details.csv')
+REFERENCE_DATA_SHA256 = 'e57aaa5a87d7d12eae2b498051cc1785c84e6e83cffcc7dc35982d1f0f970fbb'
+
+def cache_dir() -> Path:
+    "Where downloaded data is kept: `$XDG_CACHE_HOME/movie-genres`, else `~/.cache/movie-genres`."
+    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'movie-genres'
+
+def _sha256(path: Path) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+def download_checked(url: str, dest: Path, sha256: str, timeout: float=60) -> Path:
+    "Download `url` to `dest` if its SHA-256 is `sha256`; on any failure nothing is left at `dest`."
+    import hashlib, urllib.request, urllib.error
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f'.{dest.name}.download'); h = hashlib.sha256()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, 'wb') as f:
+            for block in iter(lambda: r.read(1 << 20), b''): h.update(block); f.write(block)
+        if h.hexdigest() != sha256:
+            raise DataError(f"{url}: SHA-256 {h.hexdigest()[:16]}... is not the expected {sha256[:16]}...: nothing was kept")
+        os.replace(tmp, dest)
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, 'reason', None) or e
+        raise DataError(f"could not download {url} ({reason}); without network, put {dest.name} in {dest.parent} "
+                        f"(or set MOVIE_GENRES_DATA to the folder holding it)") from None
+    finally: tmp.unlink(missing_ok=True)
+    return dest
+
+# %% ../nbs/00_data.ipynb #19b3c9ef
+def find_data(path: str|Path|None=None, # an explicit CSV file or folder holding it: used if given
+              download: bool=True, # download into the cache when found nowhere else
+              cache: str|Path|None=None, # cache folder; default `cache_dir()`
+              start: str|Path|None=None, # where the search for a `shared/data` folder begins; default: the working directory
+              url: str=REFERENCE_DATA_URL, sha256: str=REFERENCE_DATA_SHA256,
+              log=None, # called with one line saying where the data came from (e.g. `print`)
+             ) -> Path:
+    "The raw dataset `Movie_details.csv`: explicit path, `$MOVIE_GENRES_DATA`, a `shared/data` nearby, the cache, else downloaded."
+    say = log or (lambda msg: None)
+    def file_in(p): p = Path(p); return p/RAW_CSV_NAME if p.is_dir() else p
+    if path is not None:
+        f = file_in(path)
+        if not f.exists(): raise DataError(f"{f}: no such file")
+        say(f"data: {f} (given)"); return f
+    if env := os.environ.get('MOVIE_GENRES_DATA'):
+        f = file_in(env)
+        if not f.exists(): raise DataError(f"{f}: no such file (from $MOVIE_GENRES_DATA)")
+        say(f"data: {f} (from $MOVIE_GENRES_DATA)"); return f
+    here = Path(start or Path.cwd()).resolve()
+    for d in [here, *here.parents]:
+        if (f := d/'shared'/'data'/RAW_CSV_NAME).exists(): say(f"data: {f} (shared/data near {here})"); return f
+    cached = Path(cache or cache_dir())/RAW_CSV_NAME
+    if cached.exists(): say(f"data: {cached} (cache)"); return cached
+    if not download:
+        raise DataError(f"no {RAW_CSV_NAME} found: put it in {cached.parent} or set MOVIE_GENRES_DATA to its folder")
+    f = download_checked(url, cached, sha256)
+    say(f"data: downloaded {url} to {f} (SHA-256 checked)"); return f
 
 # %% ../nbs/00_data.ipynb #ee53810c
 REFERENCE_LABELS = ['Drama', 'Crime', 'Adventure', 'Comedy', 'Action', 'Biography', 'History', 'Mystery', 'Thriller',

@@ -6,10 +6,10 @@ Docs: https://movie-genres.github.io/movie-genres/train.html.md"""
 
 # %% ../nbs/04_train.ipynb #b712a6a5
 from __future__ import annotations
-import json, time
+import json, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
-from .data import read_labelled_csv, read_extra, load_prepared, load_labels, split_dataset, encode_genres, shared_data_dir
+from .data import read_labelled_csv, read_extra, load_prepared, load_labels, split_dataset, encode_genres, find_data
 from .evaluate import multilabel_scores, scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, TINY)
@@ -25,11 +25,11 @@ __all__ = ['STUDENT_LAYERS', 'load_splits', 'targets', 'micro_f1', 'macro_f1', '
            'teacher_probs', 'make_learner', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
-def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: ../shared/data
+def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (../shared/data, cache, download)
                 extra=None, # more labelled CSV file(s), added to `fit` only (raw CSV only: a prepared folder has its own)
                ) -> dict:
     "`fit`, `dev`, `valid` frames and `labels` from a raw CSV (split on the fly) or a prepared folder."
-    data = Path(data) if data else shared_data_dir()/'Movie_details.csv'
+    data = Path(data) if data else find_data(log=lambda msg: print(msg, file=sys.stderr))
     if data.is_dir():
         if extra: raise ValueError(f"{data}: a prepared folder already holds its extra rows (prepare --extra); give the raw CSV")
         return load_prepared(data)

@@ -28,7 +28,25 @@ def wait(d, cond, timeout=30): return WebDriverWait(d, timeout, poll_frequency=0
 def genres_text(d): return d.find_element(By.ID, 'genres').text.strip()
 
 
+ISLAND = ("After a plane crash, a group of survivors is stranded on a mysterious tropical island where a smoke monster "
+          "hunts them.")
+
+
+def test_description_is_the_first_box_and_has_the_focus(page, clf, test_output):
+    "A newcomer types straight away: the first text box is the description, it has the focus, and Predict uses it."
+    boxes = [b for b in page.find_elements(By.CSS_SELECTOR, 'textarea, input[type=text]') if b.is_displayed()]
+    assert boxes[0] == page.find_element(By.CSS_SELECTOR, '#description textarea')
+    wait(page, lambda d: d.switch_to.active_element == d.find_element(By.CSS_SELECTOR, '#description textarea'))
+    page.switch_to.active_element.send_keys(DESCRIPTION)              # typed where the cursor already is
+    page.find_element(By.ID, 'predict').click()
+    wait(page, lambda d: genres_text(d) == ' · '.join(clf.predict(DESCRIPTION)))
+    assert 'the box is empty' not in page.find_element(By.TAG_NAME, 'body').text
+    page.save_screenshot(str(test_output/'app-first-box.png'))
+
+
 def test_type_and_predict(page, clf, test_output):
+    page.find_element(By.CSS_SELECTOR, '#title-box button, #title-box .label-wrap').click()          # the title's accordion
+    wait(page, lambda d: d.find_element(By.CSS_SELECTOR, '#title textarea, #title input').is_displayed())
     page.find_element(By.CSS_SELECTOR, '#title textarea, #title input').send_keys('Se7en')
     page.find_element(By.CSS_SELECTOR, '#description textarea').send_keys(DESCRIPTION)
     page.find_element(By.ID, 'predict').click()
@@ -38,7 +56,26 @@ def test_type_and_predict(page, clf, test_output):
     wait(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, '#why .mg-why')) == len(clf.predict(DESCRIPTION)))
     top = page.find_element(By.ID, 'top5').text
     assert next(iter(clf.top_genres(DESCRIPTION))) in top
+    assert len(clf.predict(DESCRIPTION)) <= 3
+    near = clf.also_possible(clf.predict_proba(DESCRIPTION))[0]
+    if near: wait(page, lambda d: d.find_element(By.ID, 'also-possible').text.startswith('Also possible: ' + next(iter(near))))
     time.sleep(0.5); page.save_screenshot(str(test_output/'app-prediction.png'))
+
+
+def test_why_panel_reads_naturally(page, clf, test_output):
+    "Each predicted genre gets words that raised it (green), measured from an empty description, and a legend."
+    page.find_element(By.CSS_SELECTOR, '#description textarea').send_keys(ISLAND)
+    page.find_element(By.ID, 'predict').click()
+    genres = clf.predict(ISLAND)
+    rows = wait(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, '#why .mg-why')) == len(genres)
+                and d.find_elements(By.CSS_SELECTOR, '#why .mg-why'), timeout=60)
+    why = page.find_element(By.ID, 'why').text
+    assert 'How to read this' in why and 'empty description' in why
+    for row in rows:
+        greens = [s for s in row.find_elements(By.CSS_SELECTOR, 'span[title^="+"]')]
+        assert greens, row.text                                          # never "every word red"
+        assert 'most for it: no single word' not in row.text, row.text
+    page.save_screenshot(str(test_output/'app-why-island.png'))
 
 
 def test_click_example(page, clf, test_output):

@@ -1,0 +1,67 @@
+"""The documentation site built by `make docs`, read in headless Chromium over a loopback HTTP server."""
+import functools, threading
+from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from conftest import ROOT
+from movie_genres.scrape import make_driver
+
+SITE = ROOT/'_docs'
+MODULES = sorted(p.stem for p in (ROOT/'movie_genres').glob('*.py') if not p.stem.startswith('_'))
+
+
+@pytest.fixture(scope='module')
+def site_url():
+    assert (SITE/'index.html').exists(), f'{SITE} is not built: run `make docs` first'
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(SITE))
+    handler.log_message = lambda *a: None
+    server = ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{server.server_address[1]}/'
+    server.shutdown()
+
+
+@pytest.fixture(scope='module')
+def browser():
+    d = make_driver(page_timeout=60); d.set_window_size(1400, 1000)
+    yield d
+    d.quit()
+
+
+def test_every_module_docstring_names_a_page(site_url):
+    "Each module's docstring link (`.../<module>.html.md`) names a page of the built site, and its HTML page exists."
+    import importlib
+    for name in MODULES:
+        doc = importlib.import_module(f'movie_genres.{name}').__doc__
+        page = doc.split('Docs: ')[1].split()[0].rsplit('/', 1)[1]
+        assert (SITE/page).exists() and (SITE/page.removesuffix('.md')).exists(), (name, page)
+
+
+def test_home_and_navigation(browser, site_url, test_output):
+    "The README is the home page; the sidebar links every notebook's page, and each opens with its title."
+    browser.get(site_url + 'index.html')
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'nav.md-nav a'))
+    assert 'make demo' in browser.find_element(By.TAG_NAME, 'article').text
+    browser.save_screenshot(str(test_output/'docs-home.png'))
+    links = {a.get_attribute('href') for a in browser.find_elements(By.CSS_SELECTOR, 'nav.md-nav--primary a.md-nav__link')
+             if a.get_attribute('href') and a.get_attribute('href').endswith('.html')}
+    pages = {l.rsplit('/', 1)[1] for l in links}
+    assert {f'{m}.html' for m in ['data', 'train', 'inference', 'distributed', 'report', 'bench']} <= pages, pages
+    for link in sorted(links):
+        browser.get(link)
+        h1 = WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'article h1'))
+        assert h1[0].text.strip() and '404' not in browser.title, link
+
+
+def test_module_page_has_signatures_examples_and_plots(browser, site_url, test_output):
+    "A module page shows `show_doc` signatures with their parameters and the examples' saved outputs; the report its plots."
+    browser.get(site_url + 'batch.html')
+    article = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.TAG_NAME, 'article'))
+    text = article.text
+    assert 'predict_frame' in text and 'batch_size' in text and 'predicted_genres' in text
+    browser.save_screenshot(str(test_output/'docs-batch.png'))
+    browser.get(site_url + 'report.html')
+    imgs = WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'article img'))
+    assert len(imgs) >= 2 and all(browser.execute_script('return arguments[0].naturalWidth', i) > 0 for i in imgs)
+    browser.save_screenshot(str(test_output/'docs-report.png'))
