@@ -21,8 +21,9 @@ __all__ = ['REFERENCE_SHAPE', 'ALONE', 'BARE_GRADIO', 'System', 'onnx_system', '
 # %% ../nbs/12_bench.ipynb #e80f1595
 class System:
     "Something that predicts genre probabilities, with its files (for the size) and its loader."
-    def __init__(self, name: str, load, files: list[Path], thresholds=None, reported_micro_f1: float|None=None):
+    def __init__(self, name: str, load, files: list[Path], thresholds=None, reported_micro_f1: float|None=None, max_genres: int|None=None):
         self.name, self._load, self.files, self.thresholds, self.reported = name, load, [Path(f) for f in files], thresholds, reported_micro_f1
+        self.max_genres = max_genres
         self.predict = None
 
     @property
@@ -38,7 +39,7 @@ def onnx_system(name: str, model_dir: Path, onnx_file: str='model.onnx', threads
     from movie_genres.inference import read_model_config
     cfg = read_model_config(model_dir, onnx_file)
     def load(): return GenreClassifier.load(model_dir, threads, onnx_file).predict_proba
-    return System(name, load, [Path(model_dir)/onnx_file, Path(model_dir)/'tokenizer.json'], cfg['thresholds'], **kw)
+    return System(name, load, [Path(model_dir)/onnx_file, Path(model_dir)/'tokenizer.json'], cfg['thresholds'], max_genres=cfg.get('max_genres'), **kw)
 
 # %% ../nbs/12_bench.ipynb #3f006337
 def torch_system(checkpoint: Path) -> System:
@@ -120,7 +121,7 @@ def run_bench(systems: list[System], texts: list[str], y: np.ndarray, n_latency:
     out = {}
     for s in systems:
         r = res[s.name]
-        sc = multilabel_scores(y, decide_matrix(probs[s.name], s.thresholds)) if s.reported is None else None
+        sc = multilabel_scores(y, decide_matrix(probs[s.name], s.thresholds, max_genres=s.max_genres)) if s.reported is None else None
         out[s.name] = dict(size_mb=r['size_mb'], load_s=round(statistics.median(r['load_s']), 3), first_prediction_ms=round(r['first_ms'], 1),
                            load_plus_first_s=round(statistics.median(r['load_s']) + r['first_ms'] / 1e3, 3),
                            p50_ms=round(_pct(r['latency_ms'], 50), 2), p95_ms=round(_pct(r['latency_ms'], 95), 2),
