@@ -61,21 +61,23 @@ def main(argv=None):
         catalogue(a.rows, a.parts, work)
         cli = str(BIN/'movie-genres')
         runs = []
+        def save():                                       # after every run, so a stopped benchmark keeps what it measured
+            res = dict(rows=a.rows, parts=a.parts, cpus=os.cpu_count(), machine=platform.processor() or platform.machine(),
+                       date=time.strftime('%Y-%m-%d'), runs=runs)
+            Path(a.out).write_text(json.dumps(res, indent=1))
         if not a.skip_single:
             r = timed([cli, 'predict', '--input', str(work/'all.csv'), '--output', str(work/'single.csv')])
             runs.append(dict(engine='single process (predict --input)', workers=1, **r, rows_per_s=round(a.rows / r['seconds'], 1)))
-            print(runs[-1], flush=True)
+            print(runs[-1], flush=True); save()
         for w in a.workers:
             r = timed([cli, 'predict', '--engine', 'ray', '--workers', str(w), '--input', str(work/'parts'),
                        '--output', str(work/f'ray-{w}')], watch=r'MapWorker\(MapBatches\(GenrePredictor')
             m = re.search(r'in ([\d.]+) s.*?Ray start-up ([\d.]+) s', r['stderr'])
             runs.append(dict(engine=f'Ray Data, {w} worker{"s" if w > 1 else ""}', workers=w, **r, rows_per_s=round(a.rows / r['seconds'], 1),
                              job_seconds=float(m[1]) if m else None, startup_seconds=float(m[2]) if m else None))
-            print(runs[-1], flush=True)
+            print(runs[-1], flush=True); save()
             shutil.rmtree(work/f'ray-{w}', ignore_errors=True)
-        res = dict(rows=a.rows, parts=a.parts, cpus=os.cpu_count(), machine=platform.processor() or platform.machine(),
-                   date=time.strftime('%Y-%m-%d'), runs=runs)
-        Path(a.out).write_text(json.dumps(res, indent=1)); print(f'wrote {a.out}')
+        print(f'wrote {a.out}')
     finally: shutil.rmtree(work, ignore_errors=True)
 
 
