@@ -8,10 +8,10 @@ Docs: https://movie-genres.github.io/movie-genres/distributed.html.md"""
 from __future__ import annotations
 import logging, os, tempfile, time
 from pathlib import Path
-import numpy as np, pandas as pd
+import pandas as pd
 from .batch import predict_frame
 from .data import DataError, atomic_folder
-from .inference import GenreClassifier, ModelError, default_model_dir, read_model_config
+from .inference import GenreClassifier, ModelError, default_model_dir
 
 # %% auto #0
 __all__ = ['RAY_MISSING', 'FORMATS', 'MODEL_FILES', 'IO_CPUS', 'EngineError', 'import_ray', 'is_url', 'input_files',
