@@ -82,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from: their mean probabilities on the training rows")
     s.add_argument('--distill-weight', type=float, default=0.5, help="share of the teacher's loss (with --teacher)")
     s.add_argument('--release', action='store_true',
-                   help='the shipped recipe: two 6-layer teachers, then the distilled student (in OUT/student)')
+                   help='the shipped recipe: two 6-layer teachers, then students distilled in turn (the last ships)')
+    s.add_argument('--generations', type=int, default=1, help='with --release: students trained in turn, each from all before it')
     s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
     s.add_argument('--limit', type=int, help='train on this many rows only')
@@ -92,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--checkpoint', '-c', required=True); s.add_argument('--out', '-o', required=True)
     s.add_argument('--data', '-d', help='raw CSV or prepared folder for the validation score')
     s.add_argument('--keep-fp32', action='store_true')
+    s.add_argument('--lexical', action='store_true', help='blend in a TF-IDF + logistic-regression component, its weight chosen on dev')
+    s.add_argument('--f1-tol', type=float, default=0.01, help='largest micro-F1 drift of the int8 graph from PyTorch that may ship')
     s.add_argument('--max-genres', type=int, default=3, help='the decision rule names at most N genres a movie (0: uncapped)')
 
     s = sub.add_parser('tune', help="re-tune a model folder's decision rule on the dev split and re-score it")
@@ -186,8 +189,8 @@ def _cmd_train(a) -> int:
     progress = sys.stderr.isatty() or not a.tiny
     if a.release:
         meta = release(a.out, a.data, extra=a.extra, tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress,
-                       **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
-        checkpoint = str(Path(a.out)/'student')
+                       generations=a.generations, **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
+        checkpoint = meta['checkpoint']
     else:
         meta = train(a.data, a.out, a.backbone, a.epochs, a.bs, a.lr, a.head_lr_mult, a.max_length, a.pos_weight_power,
                      n_layers=a.n_layers, ffn_size=a.ffn_size, teacher=a.teacher, distill_weight=a.distill_weight,
@@ -202,9 +205,11 @@ def _cmd_train(a) -> int:
 
 def _cmd_export(a) -> int:
     from movie_genres.export import export_model
-    cfg = export_model(a.checkpoint, a.out, a.data, keep_fp32=a.keep_fp32, max_genres=a.max_genres or None)
+    cfg = export_model(a.checkpoint, a.out, a.data, keep_fp32=a.keep_fp32, max_genres=a.max_genres or None, lexical=a.lexical,
+                       f1_tol=a.f1_tol)
     m = cfg['metrics']
-    print(json.dumps(dict(model=a.out, parity=m['parity'], **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
+    print(json.dumps(dict(model=a.out, parity=m['parity'], **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'],
+                          lexical_weight=cfg.get('blend', {}).get('lexical', 0.))))
     return 0
 
 def _cmd_tune(a) -> int:

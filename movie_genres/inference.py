@@ -11,14 +11,15 @@ from importlib.resources import files
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
+from .baseline import LexicalModel, LEXICAL_FILE
 from .data import clean_description
 from .evaluate import decide_matrix
 from .tokens import load_tokenizer_file, encode_texts, pad_batch, pad_token_id, length_batches
 
 # %% auto #0
-__all__ = ['SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir', 'read_model_config',
-           'make_session', 'GenreClassifier', 'predict_proba', 'decisions', 'decide', 'also_possible', 'predict',
-           'top_genres']
+__all__ = ['SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir', 'lexical_weight',
+           'read_model_config', 'make_session', 'GenreClassifier', 'predict_proba', 'decisions', 'decide',
+           'also_possible', 'predict', 'top_genres']
 
 # %% ../nbs/05_inference.ipynb #0621d0d4
 class ModelError(RuntimeError):
@@ -32,6 +33,10 @@ def default_model_dir() -> Path:
     "The model shipped inside the package."
     return Path(str(files('movie_genres')/'model'))
 
+def lexical_weight(config: dict) -> float:
+    "The weight of the lexical component's probabilities in the blend (0: the network alone)."
+    return float(config.get('blend', {}).get('lexical', 0.))
+
 def read_model_config(path: str|Path, onnx_file: str='model.onnx') -> dict:
     "The model folder's `config.json`, checked: labels and one threshold per label (and the files it needs exist)."
     path = Path(path)
@@ -44,6 +49,7 @@ def read_model_config(path: str|Path, onnx_file: str='model.onnx') -> dict:
         if k not in cfg: raise ModelError(f"{path/'config.json'}: missing key {k!r}")
     for key, thr in [('thresholds', cfg['thresholds']), ('uncapped.thresholds', cfg.get('uncapped', {}).get('thresholds', cfg['thresholds']))]:
         if len(cfg['labels']) != len(thr): raise ModelError(f"{path/'config.json'}: {len(cfg['labels'])} labels but {len(thr)} {key}")
+    if lexical_weight(cfg) and not (path/LEXICAL_FILE).exists(): raise ModelError(f"{path}: missing {LEXICAL_FILE}")
     return cfg
 
 # %% ../nbs/05_inference.ipynb #8169e10f
@@ -74,8 +80,10 @@ def _as_texts(texts) -> tuple[list[str], bool]:
 
 class GenreClassifier:
     "Predict IMDb genres of movie descriptions with an ONNX model folder."
-    def __init__(self, session: ort.InferenceSession, tokenizer, config: dict, path: Path|None=None, uncapped: bool=False):
-        self.session, self.tokenizer, self.config, self.path = session, tokenizer, config, path
+    def __init__(self, session: ort.InferenceSession, tokenizer, config: dict, path: Path|None=None, uncapped: bool=False,
+                 lexical: LexicalModel|None=None):
+        self.session, self.tokenizer, self.config, self.path, self.lexical = session, tokenizer, config, path, lexical
+        self.lexical_weight = lexical_weight(config) if lexical is not None else 0.
         self.labels: list[str] = list(config['labels'])
         rule = config.get('uncapped', {}) if uncapped else config
         self.thresholds = np.asarray(rule.get('thresholds', config['thresholds']), dtype=np.float32)
@@ -89,17 +97,23 @@ class GenreClassifier:
              threads: int|None=None, # onnxruntime intra-op threads; default: the machine's cores
              onnx_file: str='model.onnx', # another graph in the same folder (export parity, benchmarks)
              uncapped: bool=False, # every genre over its threshold (the recall-leaning rule), not at most `max_genres`
+             lexical: bool=True, # blend in the lexical component when the folder has one (False: the network alone)
             ) -> GenreClassifier:
         "Load a model folder once; reuse the classifier for every prediction."
         path = Path(path) if path else default_model_dir()
         cfg = read_model_config(path, onnx_file)
         try: tok = load_tokenizer_file(path/'tokenizer.json', int(cfg['max_length']))
         except Exception as e: raise ModelError(f"{path/'tokenizer.json'}: not a readable tokenizer ({str(e)[:120]})") from None
-        return cls(make_session(path/onnx_file, threads), tok, cfg, path, uncapped)
+        lex = None
+        if lexical and lexical_weight(cfg):
+            try: lex = LexicalModel.load(path/LEXICAL_FILE)
+            except ValueError as e: raise ModelError(str(e)) from None
+        return cls(make_session(path/onnx_file, threads), tok, cfg, path, uncapped, lex)
 
     def __repr__(self):
         rule = f"at most {self.max_genres} genres" if self.max_genres else "uncapped"
-        return f"GenreClassifier({self.path}, {len(self.labels)} genres, {rule}, max_length={self.max_length})"
+        lex = f", lexical weight {self.lexical_weight:g}" if self.lexical is not None else ""
+        return f"GenreClassifier({self.path}, {len(self.labels)} genres, {rule}, max_length={self.max_length}{lex})"
 
 # %% ../nbs/05_inference.ipynb #85557060
 def _clean_texts(texts: list[str]) -> list[str]:
@@ -113,12 +127,15 @@ def predict_proba(self: GenreClassifier, texts, batch_size: int=1) -> np.ndarray
     "Probability of every genre (columns in `labels` order) for a text or list of texts (scored one by one by default)."
     texts, single = _as_texts(texts)
     if not texts: return np.zeros((0, len(self.labels)), np.float32)
-    seqs = encode_texts(self.tokenizer, _clean_texts(texts))
+    cleaned = _clean_texts(texts)
+    seqs = encode_texts(self.tokenizer, cleaned)
     probs = np.zeros((len(seqs), len(self.labels)), np.float32)
     for b in length_batches([len(s) for s in seqs], batch_size):
         ids, mask = pad_batch([seqs[i] for i in b], self.pad_id)
         feeds = {'input_ids': ids, 'attention_mask': mask}
         probs[b] = self.session.run(None, {k: feeds[k] for k in self.input_names})[0]
+    if self.lexical is not None:
+        probs = (1 - self.lexical_weight) * probs + self.lexical_weight * self.lexical.predict_proba(cleaned)
     return probs[0] if single else probs
 
 GenreClassifier.predict_proba = predict_proba

@@ -160,16 +160,25 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     return meta
 
 # %% ../nbs/04_train.ipynb #2ca22805
-def release(out: str|Path='candidates/release', # folder for the two teachers and the student
+def release(out: str|Path='candidates/release', # folder for the teachers and the students
             data: str|Path|None=None, # raw CSV or `prepare`d folder; default: ../shared/data
-            student_layers: int=STUDENT_LAYERS, # bottom layers of the backbone the student keeps
-            student_epochs: int=7, # epochs of the student's training
+            student_layers: int=STUDENT_LAYERS, # bottom layers of the backbone the students keep
+            student_epochs: int=7, # epochs of each student's training
+            generations: int=1, # students in turn, each taught by the teachers and every student before it (2: born-again)
+            later_distill_weight: float=0.8, # share of the mentors' loss for the second and later students (the first: 0.5)
             **train_kw, # passed to every `train` call (e.g. `tiny`, `limit`, `progress`)
            ) -> dict:
-    "Train the two teachers (unless present) and the student distilled from them; returns the student's metadata."
+    "Train the two teachers and the students (earlier ones already in `out` are reused); the last student's metadata and `checkpoint`."
     out = Path(out)
     teachers = {out/'teacher-bce': {}, out/'teacher-pw05': dict(epochs=6, pos_weight_power=0.5)}
     for path, recipe in teachers.items():
         if not (path/'checkpoint.json').exists(): train(data, path, **{**train_kw, **recipe})
-    return train(data, out/'student', **{**train_kw, 'epochs': student_epochs}, n_layers=student_layers,
-                 teacher=list(teachers))
+    mentors = list(teachers)
+    for g in range(generations):
+        path = out/('student' if g == 0 else f'student-{g+1}')
+        if g == generations - 1 or not (path/'checkpoint.json').exists():
+            meta = train(data, path, **{**train_kw, 'epochs': student_epochs}, n_layers=student_layers, teacher=mentors,
+                         distill_weight=0.5 if g == 0 else later_distill_weight)
+        mentors.append(path)
+    return dict(meta, checkpoint=str(path))
+
