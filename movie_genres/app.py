@@ -48,10 +48,10 @@ def also_possible_md(clf: GenreClassifier, text: str) -> str:
 
 # %% ../nbs/08_app.ipynb #426e62e7
 def empty_probs(clf: GenreClassifier) -> np.ndarray:
-    "The model's probabilities for an empty description (`[CLS] [SEP]`): where every explanation starts."
+    "The model's probabilities for an empty description (`[CLS] [SEP]`, and no words for a lexical component): where every explanation starts."
     ids = np.asarray([clf.tokenizer.encode('').ids], np.int64)
     feeds = {'input_ids': ids, 'attention_mask': np.ones_like(ids)}
-    return clf.session.run(None, {k: feeds[k] for k in clf.input_names})[0][0]
+    return clf.blend(clf.session.run(None, {k: feeds[k] for k in clf.input_names})[0], [''])[0]
 
 def word_effects(clf: GenreClassifier, text: str, max_words: int=100, orders: int|None=None, seed: int=0
                 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:

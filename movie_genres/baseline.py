@@ -1,4 +1,4 @@
-"""TF-IDF (1–2-grams) + one-vs-rest logistic regression: the floor every transformer here must clear, and the lexical half of the shipped model.
+"""TF-IDF (1–2-grams) + one-vs-rest logistic regression: the floor every transformer here must clear, and an optional lexical component of a model folder.
 
 Docs: https://movie-genres.github.io/movie-genres/baseline.html.md"""
 
@@ -6,13 +6,13 @@ Docs: https://movie-genres.github.io/movie-genres/baseline.html.md"""
 
 # %% ../nbs/09_baseline.ipynb #fd86838e
 from __future__ import annotations
-import io, re, time, unicodedata, zipfile
+import re, time, unicodedata, zipfile
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
 __all__ = ['LEXICAL_FILE', 'fit_tfidf_baseline', 'baseline_probs', 'analyze', 'LexicalModel', 'lexical_logits', 'lexical_proba',
-           'save_lexical', 'load_lexical', 'fit_lexical']
+           'save_lexical', 'load_lexical', 'blend_probs', 'fit_lexical']
 
 # %% ../nbs/09_baseline.ipynb #b10ca8a1
 def fit_tfidf_baseline(texts: list[str], y: np.ndarray, C: float=1.0, seed: int=0):
@@ -107,6 +107,10 @@ def load_lexical(path: str|Path) -> LexicalModel:
         raise ValueError(f"{path}: not a lexical model ({str(e).strip()[:120] or type(e).__name__})") from None
 
 LexicalModel.save, LexicalModel.load = save_lexical, staticmethod(load_lexical)
+
+def blend_probs(net_probs: np.ndarray, lexical_probs: np.ndarray, weight: float) -> np.ndarray:
+    "The weighted mean of the network's and the lexical component's probabilities (`weight` on the lexical one)."
+    return (1 - weight) * net_probs + weight * lexical_probs
 
 
 # %% ../nbs/09_baseline.ipynb #bad0754b

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, shutil, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, torch
-from .baseline import fit_lexical, LEXICAL_FILE
+from .baseline import fit_lexical, blend_probs, LEXICAL_FILE
 from .data import atomic_folder
 from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds, rule_cv
 from .inference import GenreClassifier
@@ -112,7 +112,7 @@ def choose_blend(net_probs: np.ndarray, # the network's dev probabilities
                  weights=BLEND_WEIGHTS, # candidate weights of the lexical component
                 ) -> tuple[float, list[dict]]:
     "The lexical weight with the best cross-validated (micro + macro) F1 on dev, and every weight's scores."
-    rows = [dict(weight=float(w), **{k: round(v, 4) for k, v in rule_cv((1-w)*net_probs + w*lexical_probs, y_dev, max_genres).items()})
+    rows = [dict(weight=float(w), **{k: round(v, 4) for k, v in rule_cv(blend_probs(net_probs, lexical_probs, w), y_dev, max_genres).items()})
             for w in weights]
     return max(rows, key=lambda r: r['micro_f1'] + r['macro_f1'])['weight'], rows
 
@@ -158,19 +158,17 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         fp32_p, int8_p = (GenreClassifier.load(tmp, onnx_file=f).predict_proba(texts) for f in ['model-fp32.onnx', 'model.onnx'])
         parity = check_parity(torch_p, fp32_p, int8_p, y, cfg['thresholds'], f1_tol=f1_tol)
         dev_p = GenreClassifier.load(tmp).predict_proba(dev_texts)
-        if lexical:
+        if lexical:                                                     # blend into the int8 graph's own probabilities
             fit = _training_rows(data, meta)
             lex = fit_lexical(fit.description.tolist(), targets(fit, meta['labels']))
             lex_dev = lex.predict_proba(dev_texts)
             weight, table = choose_blend(dev_p, lex_dev, y_dev, max_genres)
             if weight:
                 lex.save(tmp/LEXICAL_FILE)
-                dev_p = (1 - weight) * dev_p + weight * lex_dev
+                dev_p, int8_p = blend_probs(dev_p, lex_dev, weight), blend_probs(int8_p, lex.predict_proba(texts), weight)
             cfg['blend'] = dict(lexical=weight, component='TF-IDF (1-2 grams) + one-vs-rest logistic regression on the same training rows',
                                 chosen_on='2-fold cross-validation on dev, best micro + macro F1', dev_cv=table)
         cfg.update(decision_rule(dev_p, y_dev, max_genres))
-        (tmp/'config.json').write_text(json.dumps(cfg, indent=1))
-        int8_p = GenreClassifier.load(tmp).predict_proba(texts)         # the shipped model: graph, blended if it has a lexical component
         s05 = scores_at(int8_p, y, 0.5)
         cfg['metrics'] = dict(split='seed split validation (RandomSplitter(valid_pct=0.1, seed=42)), 931 rows',
                               model=f'int8 ONNX{" + lexical component" if cfg.get("blend", {}).get("lexical") else ""}, per-genre thresholds tuned on dev, at least one genre'

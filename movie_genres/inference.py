@@ -11,14 +11,14 @@ from importlib.resources import files
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-from .baseline import LexicalModel, LEXICAL_FILE
+from .baseline import LexicalModel, LEXICAL_FILE, blend_probs
 from .data import clean_description
 from .evaluate import decide_matrix
 from .tokens import load_tokenizer_file, encode_texts, pad_batch, pad_token_id, length_batches
 
 # %% auto #0
 __all__ = ['SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir', 'lexical_weight',
-           'read_model_config', 'make_session', 'GenreClassifier', 'predict_proba', 'decisions', 'decide',
+           'read_model_config', 'make_session', 'GenreClassifier', 'blend', 'predict_proba', 'decisions', 'decide',
            'also_possible', 'predict', 'top_genres']
 
 # %% ../nbs/05_inference.ipynb #0621d0d4
@@ -123,6 +123,11 @@ def _clean_texts(texts: list[str]) -> list[str]:
                                        else "the description is empty: give a movie description")
     return cleaned
 
+def blend(self: GenreClassifier, net_probs: np.ndarray, cleaned: list[str]) -> np.ndarray:
+    "The network's probabilities for `cleaned` texts with the lexical component's blended in (as they are when there is none)."
+    if self.lexical is None: return net_probs
+    return blend_probs(net_probs, self.lexical.predict_proba(cleaned), self.lexical_weight)
+
 def predict_proba(self: GenreClassifier, texts, batch_size: int=1) -> np.ndarray:
     "Probability of every genre (columns in `labels` order) for a text or list of texts (scored one by one by default)."
     texts, single = _as_texts(texts)
@@ -134,11 +139,10 @@ def predict_proba(self: GenreClassifier, texts, batch_size: int=1) -> np.ndarray
         ids, mask = pad_batch([seqs[i] for i in b], self.pad_id)
         feeds = {'input_ids': ids, 'attention_mask': mask}
         probs[b] = self.session.run(None, {k: feeds[k] for k in self.input_names})[0]
-    if self.lexical is not None:
-        probs = (1 - self.lexical_weight) * probs + self.lexical_weight * self.lexical.predict_proba(cleaned)
+    probs = self.blend(probs, cleaned)
     return probs[0] if single else probs
 
-GenreClassifier.predict_proba = predict_proba
+GenreClassifier.blend, GenreClassifier.predict_proba = blend, predict_proba
 
 # %% ../nbs/05_inference.ipynb #a6da009f
 ALSO_POSSIBLE = 0.5  # "also possible": a genre not chosen whose probability reaches this share of its threshold

@@ -169,6 +169,7 @@ def release(out: str|Path='candidates/release', # folder for the teachers and th
             **train_kw, # passed to every `train` call (e.g. `tiny`, `limit`, `progress`)
            ) -> dict:
     "Train the two teachers and the students (earlier ones already in `out` are reused); the last student's metadata and `checkpoint`."
+    if generations < 1: raise ValueError(f"generations must be 1 or more, got {generations}")
     out = Path(out)
     teachers = {out/'teacher-bce': {}, out/'teacher-pw05': dict(epochs=6, pos_weight_power=0.5)}
     for path, recipe in teachers.items():
