@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--epochs', type=int, default=5); s.add_argument('--bs', type=int, default=32)
     s.add_argument('--lr', type=float, default=2e-4, help='encoder learning rate; the head gets --head-lr-mult times it')
     s.add_argument('--head-lr-mult', type=float, default=10.); s.add_argument('--max-length', type=int, default=128)
+    s.add_argument('--lr-decay', type=float, default=1., help='below 1: layer-wise decay, each layer at this times the rate of the one above (for a large teacher)')
     s.add_argument('--pos-weight-power', type=float, default=0.); s.add_argument('--seed', type=int, default=42)
     s.add_argument('--n-layers', type=int, help="keep only the backbone's bottom N layers (a faster student)")
     s.add_argument('--ffn-size', type=int, help="keep only N feed-forward units per layer (a faster student)")
@@ -192,7 +193,8 @@ def _cmd_train(a) -> int:
                        generations=a.generations, **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
         checkpoint = meta['checkpoint']
     else:
-        meta = train(a.data, a.out, a.backbone, a.epochs, a.bs, a.lr, a.head_lr_mult, a.max_length, a.pos_weight_power,
+        meta = train(a.data, a.out, a.backbone, epochs=a.epochs, bs=a.bs, lr=a.lr, head_lr_mult=a.head_lr_mult, lr_decay=a.lr_decay,
+                     max_length=a.max_length, pos_weight_power=a.pos_weight_power,
                      n_layers=a.n_layers, ffn_size=a.ffn_size, teacher=a.teacher, distill_weight=a.distill_weight,
                      tiny=a.tiny, limit=a.limit, extra=a.extra, seed=a.seed, progress=progress)
         checkpoint = a.out

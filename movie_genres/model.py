@@ -14,8 +14,9 @@ from .tokens import configure_tokenizer, load_tokenizer_file, pad_token_id, enco
 
 # %% auto #0
 __all__ = ['MPNET_NAME', 'MPNET_PARTS', 'TINY', 'default_backbone', 'cache_dir', 'assemble_split_zip', 'mpnet_backbone',
-           'resolve_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'keep_bottom_layers', 'prune_ffn',
-           'GenreBatches', 'genre_dataloaders', 'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint']
+           'resolve_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'layer_stack', 'keep_bottom_layers',
+           'prune_ffn', 'GenreBatches', 'genre_dataloaders', 'genre_splitter', 'layer_splitter', 'predict_probs',
+           'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/03_model.ipynb #70725856
 def default_backbone() -> str:
@@ -121,18 +122,24 @@ def build_model(n_labels: int, # genres, one logit each
     return GenreModel(encoder, n_labels, dropout)
 
 # %% ../nbs/03_model.ipynb #0991cebf
+def layer_stack(encoder: nn.Module) -> tuple[str, nn.ModuleList]:
+    "The encoder's stack of transformer layers and its name: the module list as long as `num_hidden_layers`."
+    total = encoder.config.num_hidden_layers
+    stacks = [(name, m) for name, m in encoder.named_modules() if isinstance(m, nn.ModuleList) and len(m) == total]
+    if not stacks: raise ValueError(f"{type(encoder).__name__}: no list of {total} layers")
+    return stacks[0]
+
 def keep_bottom_layers(encoder: nn.Module, n: int) -> nn.Module:
     "Cut `encoder` (in place) to its bottom `n` transformer layers; the config follows."
     total = encoder.config.num_hidden_layers
     if not 0 < n <= total: raise ValueError(f"n_layers must be between 1 and {total}, got {n}")
-    stacks = [(name, m) for name, m in encoder.named_modules() if isinstance(m, nn.ModuleList) and len(m) == total]
-    if not stacks: raise ValueError(f"{type(encoder).__name__}: no list of {total} layers to cut")
-    name, layers = stacks[0]
+    name, layers = layer_stack(encoder)
     parent = encoder.get_submodule(name.rpartition('.')[0]) if '.' in name else encoder
     setattr(parent, name.rpartition('.')[2], nn.ModuleList(list(layers)[:n]))
     encoder.config.num_hidden_layers = n
     if isinstance(getattr(encoder.config, 'layer_types', None), list): encoder.config.layer_types = encoder.config.layer_types[:n]
     return encoder
+
 
 # %% ../nbs/03_model.ipynb #77434402
 def _slice_linear(lin: nn.Linear, keep: torch.Tensor, dim: int) -> nn.Linear:
@@ -189,6 +196,14 @@ def genre_dataloaders(tok: Tokenizer, fit_texts, fit_y, dev_texts, dev_y, bs: in
 def genre_splitter(model: GenreModel) -> list[list[nn.Parameter]]:
     "Two parameter groups: encoder, then head."
     return [list(model.encoder.parameters()), list(model.head.parameters())]
+
+# %% ../nbs/03_model.ipynb #25b047e0
+def layer_splitter(model: GenreModel) -> list[list[nn.Parameter]]:
+    "Parameter groups bottom to top: embeddings (all encoder weights outside the layers), each layer, the head."
+    _, layers = layer_stack(model.encoder)
+    in_layers = {id(p) for p in layers.parameters()}
+    below = [p for p in model.encoder.parameters() if id(p) not in in_layers]
+    return [below, *[list(l.parameters()) for l in layers], list(model.head.parameters())]
 
 # %% ../nbs/03_model.ipynb #1664469d
 @torch.no_grad()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .data import read_labelled_csv, read_extra, load_prepared, load_labels, split_dataset, encode_genres, find_data
 from .evaluate import multilabel_scores, scores_at, tune_thresholds
-from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
+from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter, layer_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, TINY)
 from fastai.learner import Learner
 from fastai.callback.schedule import fit_one_cycle, lr_find  # patch Learner
@@ -22,7 +22,7 @@ from fastai.torch_core import set_seed
 
 # %% auto #0
 __all__ = ['STUDENT_LAYERS', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE',
-           'teacher_probs', 'make_learner', 'train', 'release']
+           'teacher_probs', 'make_learner', 'layer_lrs', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
 def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (../shared/data, cache, download)
@@ -80,16 +80,25 @@ def teacher_probs(checkpoints: list, # teacher checkpoint folders
 
 # %% ../nbs/04_train.ipynb #68ececd9
 def make_learner(model, dls, y_fit: np.ndarray|None=None, pos_weight_power: float=0., wd: float=0.01, path='.',
-                 distill_weight: float=0.):
-    "A fastai `Learner` for `GenreModel` with the encoder/head splitter and the dev metrics."
+                 distill_weight: float=0., splitter=genre_splitter):
+    "A fastai `Learner` for `GenreModel` with a parameter-group `splitter` (default: encoder, head) and the dev metrics."
     pos_weight = None
     if pos_weight_power and y_fit is not None:
         pos = y_fit.sum(0).clip(1); pos_weight = torch.tensor(((len(y_fit)-pos)/pos) ** pos_weight_power, dtype=torch.float32)
     loss = DistillBCE(distill_weight, pos_weight.to(dls.device) if pos_weight is not None else None)
-    learn = Learner(dls, model.to(dls.device), loss_func=loss, splitter=genre_splitter, metrics=dev_metrics(),
+    learn = Learner(dls, model.to(dls.device), loss_func=loss, splitter=splitter, metrics=dev_metrics(),
                     wd=wd, path=path, model_dir='.')
     if torch.cuda.is_available(): learn = learn.to_fp16()
     return learn
+
+# %% ../nbs/04_train.ipynb #a73cb00f
+def layer_lrs(n_layers: int, # transformer layers in the encoder
+              lr: float, # the top layer's peak learning rate
+              head_lr_mult: float, # head rate = lr * this
+              lr_decay: float, # each group below learns at this times the one above
+             ) -> np.ndarray:
+    "Peak learning rates for `layer_splitter`'s groups: embeddings, layers bottom to top, head."
+    return np.array([lr * lr_decay ** (n_layers - g) for g in range(n_layers + 1)] + [lr * head_lr_mult])
 
 # %% ../nbs/04_train.ipynb #2567d769
 STUDENT_LAYERS = 4  # the shipped student's depth (chosen on dev, see the report)
@@ -102,6 +111,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
           bs: int=32, # batch size
           lr: float=2e-4, # encoder learning rate (peak)
           head_lr_mult: float=10., # head learning rate = lr * this
+          lr_decay: float=1., # < 1: layer-wise decay, each encoder layer at this times the rate of the one above (top = `lr`)
           max_length: int=128, # tokens kept per description
           pos_weight_power: float=0., # up-weight rare genres' positives by (neg/pos)^this; 0 = plain BCE
           n_layers: int|None=None, # keep only the backbone's bottom `n_layers` layers (a faster student)
@@ -130,11 +140,13 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     teachers = [] if not teacher else [teacher] if isinstance(teacher, (str, Path)) else list(teacher)
     if teachers: y_train = np.concatenate([y_fit, teacher_probs(teachers, fit.description.tolist(), labels)], 1)
     dls = genre_dataloaders(tok, fit.description, y_train, dev.description, y_dev, bs=bs, seed=seed)
-    learn = make_learner(model, dls, y_fit, pos_weight_power, wd, path=out, distill_weight=distill_weight if teachers else 0.)
+    learn = make_learner(model, dls, y_fit, pos_weight_power, wd, path=out, distill_weight=distill_weight if teachers else 0.,
+                         splitter=layer_splitter if lr_decay < 1 else genre_splitter)
+    lrs = layer_lrs(model.encoder.config.num_hidden_layers, lr, head_lr_mult, lr_decay) if lr_decay < 1 else slice(lr, lr*head_lr_mult)
     cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
-    if progress: learn.fit_one_cycle(epochs, slice(lr, lr*head_lr_mult), cbs=cbs)
+    if progress: learn.fit_one_cycle(epochs, lrs, cbs=cbs)
     else:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, slice(lr, lr*head_lr_mult), cbs=cbs)
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lrs, cbs=cbs)
     (out/'best.pth').unlink(missing_ok=True)
     model = learn.model.float().cpu().eval()
     names = learn.recorder.metric_names[1:-1]
@@ -145,7 +157,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     dev_scores = scores_at(dev_probs, y_dev, thresholds, labels)
     meta = dict(labels=labels, thresholds=thresholds.tolist(), max_length=max_length,
                 backbone='sentence-transformers/all-MiniLM-L6-v2' if backbone is None else str(backbone),
-                recipe=dict(epochs=epochs, bs=bs, lr=lr, head_lr_mult=head_lr_mult, pos_weight_power=pos_weight_power,
+                recipe=dict(epochs=epochs, bs=bs, lr=lr, head_lr_mult=head_lr_mult, lr_decay=lr_decay, pos_weight_power=pos_weight_power,
                             dropout=dropout, wd=wd, tiny=tiny, limit=limit, seed=seed, fit_rows=len(fit), dev_rows=len(dev),
                             extra=[str(e) for e in ([extra] if isinstance(extra, (str, Path)) else extra or [])] or None,
                             n_layers=n_layers, ffn_size=ffn_size, teacher=[str(t) for t in teachers] or None,
