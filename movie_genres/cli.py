@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--release', action='store_true',
                    help='the shipped recipe: two 6-layer teachers, then students distilled in turn (the last ships)')
     s.add_argument('--generations', type=int, default=1, help='with --release: students trained in turn, each from all before it')
+    s.add_argument('--large-teacher', help='with --release: backbone of a third teacher, trained with layer-wise lr decay (e.g. all-mpnet-base-v2)')
     s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
     s.add_argument('--limit', type=int, help='train on this many rows only')
@@ -190,7 +191,7 @@ def _cmd_train(a) -> int:
     progress = sys.stderr.isatty() or not a.tiny
     if a.release:
         meta = release(a.out, a.data, extra=a.extra, tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress,
-                       generations=a.generations, **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
+                       large_teacher=a.large_teacher, generations=a.generations, **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
         checkpoint = meta['checkpoint']
     else:
         meta = train(a.data, a.out, a.backbone, epochs=a.epochs, bs=a.bs, lr=a.lr, head_lr_mult=a.head_lr_mult, lr_decay=a.lr_decay,

@@ -21,8 +21,8 @@ from fastai.metrics import AccumMetric, ActivationType
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['STUDENT_LAYERS', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE',
-           'teacher_probs', 'make_learner', 'layer_lrs', 'train', 'release']
+__all__ = ['STUDENT_LAYERS', 'LARGE_TEACHER', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics',
+           'DistillBCE', 'teacher_probs', 'make_learner', 'layer_lrs', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
 def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (../shared/data, cache, download)
@@ -102,6 +102,7 @@ def layer_lrs(n_layers: int, # transformer layers in the encoder
 
 # %% ../nbs/04_train.ipynb #2567d769
 STUDENT_LAYERS = 4  # the shipped student's depth (chosen on dev, see the report)
+LARGE_TEACHER = dict(epochs=3, lr=1e-4, head_lr_mult=20., lr_decay=0.85)  # recipe for a 12-layer teacher (chosen on dev, see the report)
 
 # %% ../nbs/04_train.ipynb #69c9ac11
 def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: ../shared/data
@@ -178,12 +179,14 @@ def release(out: str|Path='candidates/release', # folder for the teachers and th
             student_epochs: int=7, # epochs of each student's training
             generations: int=1, # students in turn, each taught by the teachers and every student before it (2: born-again)
             later_distill_weight: float=0.8, # share of the mentors' loss for the second and later students (the first: 0.5)
+            large_teacher: str|None=None, # backbone of a third teacher trained with `LARGE_TEACHER` (e.g. 'all-mpnet-base-v2')
             **train_kw, # passed to every `train` call (e.g. `tiny`, `limit`, `progress`)
            ) -> dict:
     "Train the two teachers and the students (earlier ones already in `out` are reused); the last student's metadata and `checkpoint`."
     if generations < 1: raise ValueError(f"generations must be 1 or more, got {generations}")
     out = Path(out)
     teachers = {out/'teacher-bce': {}, out/'teacher-pw05': dict(epochs=6, pos_weight_power=0.5)}
+    if large_teacher: teachers[out/'teacher-large'] = dict(LARGE_TEACHER, backbone=large_teacher)
     for path, recipe in teachers.items():
         if not (path/'checkpoint.json').exists(): train(data, path, **{**train_kw, **recipe})
     mentors = list(teachers)
