@@ -102,7 +102,7 @@ def layer_lrs(n_layers: int, # transformer layers in the encoder
 
 # %% ../nbs/04_train.ipynb #2567d769
 STUDENT_LAYERS = 4  # the shipped student's depth (chosen on dev, see the report)
-LARGE_TEACHER = dict(epochs=3, lr=1e-4, head_lr_mult=20., lr_decay=0.85)  # recipe for a 12-layer teacher (chosen on dev, see the report)
+LARGE_TEACHER = dict(epochs=3, lr=1e-4, head_lr_mult=20., lr_decay=0.85)  # the round-four 12-layer teacher's recipe (one run; see the report)
 
 # %% ../nbs/04_train.ipynb #69c9ac11
 def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: ../shared/data
@@ -128,6 +128,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
           progress: bool=True, # show fastai's progress bars
          ) -> dict:
     "Fine-tune a `GenreModel`, keep the best dev epoch, tune thresholds on dev, save a checkpoint; returns its metadata."
+    if not 0 < lr_decay <= 1: raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay}")
     set_seed(seed, reproducible=True)
     t0 = time.time()
     splits = load_splits(data, extra); labels = splits['labels']
@@ -141,9 +142,10 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     teachers = [] if not teacher else [teacher] if isinstance(teacher, (str, Path)) else list(teacher)
     if teachers: y_train = np.concatenate([y_fit, teacher_probs(teachers, fit.description.tolist(), labels)], 1)
     dls = genre_dataloaders(tok, fit.description, y_train, dev.description, y_dev, bs=bs, seed=seed)
+    layered = lr_decay < 1
     learn = make_learner(model, dls, y_fit, pos_weight_power, wd, path=out, distill_weight=distill_weight if teachers else 0.,
-                         splitter=layer_splitter if lr_decay < 1 else genre_splitter)
-    lrs = layer_lrs(model.encoder.config.num_hidden_layers, lr, head_lr_mult, lr_decay) if lr_decay < 1 else slice(lr, lr*head_lr_mult)
+                         splitter=layer_splitter if layered else genre_splitter)
+    lrs = layer_lrs(model.encoder.config.num_hidden_layers, lr, head_lr_mult, lr_decay) if layered else slice(lr, lr*head_lr_mult)
     cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
     if progress: learn.fit_one_cycle(epochs, lrs, cbs=cbs)
     else:

@@ -18,10 +18,9 @@ from movie_genres.train import load_splits, targets
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('checkpoints', nargs='+'); ap.add_argument('--data')
-    ap.add_argument('--extra', nargs='*', default=['../shared/data/extra/imdb_extra.csv'])
     ap.add_argument('--out', help='also write the table here (JSON)')
     a = ap.parse_args()
-    splits = load_splits(a.data, a.extra)
+    splits = load_splits(a.data)                       # dev is seed-only: the same with or without extra rows
     y_dev = targets(splits['dev'], splits['labels']).astype(bool)
     probs = {Path(c).name: np.load(Path(c)/'dev_probs.npy') for c in a.checkpoints}
     for name, p in probs.items():
