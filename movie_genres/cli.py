@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--ffn-size', type=int, help="keep only N feed-forward units per layer (a faster student)")
     s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from: their mean probabilities on the training rows")
     s.add_argument('--distill-weight', type=float, default=0.5, help="share of the teacher's loss (with --teacher)")
+    s.add_argument('--augment', type=int, default=0, help='with --teacher: reworked copies of each training description, learnt from the teacher alone')
     s.add_argument('--release', action='store_true',
                    help='the shipped recipe: two 6-layer teachers, then students distilled in turn (the last ships)')
     s.add_argument('--generations', type=int, default=1, help='with --release: students trained in turn, each from all before it')
@@ -196,7 +197,7 @@ def _cmd_train(a) -> int:
     else:
         meta = train(a.data, a.out, a.backbone, epochs=a.epochs, bs=a.bs, lr=a.lr, head_lr_mult=a.head_lr_mult, lr_decay=a.lr_decay,
                      max_length=a.max_length, pos_weight_power=a.pos_weight_power,
-                     n_layers=a.n_layers, ffn_size=a.ffn_size, teacher=a.teacher, distill_weight=a.distill_weight,
+                     n_layers=a.n_layers, ffn_size=a.ffn_size, teacher=a.teacher, distill_weight=a.distill_weight, augment=a.augment,
                      tiny=a.tiny, limit=a.limit, extra=a.extra, seed=a.seed, progress=progress)
         checkpoint = a.out
     print(json.dumps(dict(checkpoint=checkpoint, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))

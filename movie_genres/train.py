@@ -22,7 +22,8 @@ from fastai.torch_core import set_seed
 
 # %% auto #0
 __all__ = ['STUDENT_LAYERS', 'LARGE_TEACHER', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics',
-           'DistillBCE', 'teacher_probs', 'make_learner', 'layer_lrs', 'train', 'release']
+           'DistillBCE', 'teacher_probs', 'rework_description', 'reworked_descriptions', 'make_learner', 'layer_lrs',
+           'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
 def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (../shared/data, cache, download)
@@ -78,6 +79,34 @@ def teacher_probs(checkpoints: list, # teacher checkpoint folders
         probs.append(predict_probs(model, tok, texts)); del model
     return np.mean(probs, 0)
 
+# %% ../nbs/04_train.ipynb #ebbd4177
+def rework_description(text: str, # the description to rework
+                       other: str, # another description, for a splice
+                       rng: np.random.Generator, # picks the kind of rework and where
+                       word_drop: float=0.2, # share of words dropped by the word-dropping rework
+                      ) -> str:
+    "One reworked copy of `text`: some words dropped, a contiguous span of 60-90% of it kept, or spliced with `other`."
+    words, kind = text.split(), rng.integers(3)
+    if kind == 0:
+        kept = [w for w in words if rng.random() >= word_drop]
+        return ' '.join(kept if len(kept) >= min(5, len(words)) else words)
+    if kind == 1:
+        n = max(1, int(round(len(words) * rng.uniform(0.6, 0.9)))); start = rng.integers(len(words) - n + 1)
+        return ' '.join(words[start:start + n])
+    tail = other.split()
+    return ' '.join(words[:max(1, len(words) // 2)] + tail[len(tail) // 2:])
+
+def reworked_descriptions(texts: list[str], # the training descriptions
+                          copies: int=1, # reworked copies of each
+                          seed: int=42,
+                         ) -> list[str]:
+    "`copies` reworked copies of every text (`rework_description`, the splice partner drawn at random), none equal to an original."
+    rng, originals, out = np.random.default_rng(seed), set(texts), []
+    for _ in range(copies):
+        partners = rng.permutation(len(texts))
+        out += [rework_description(t, texts[j], rng) for t, j in zip(texts, partners)]
+    return [t for t in out if t not in originals]
+
 # %% ../nbs/04_train.ipynb #68ececd9
 def make_learner(model, dls, y_fit: np.ndarray|None=None, pos_weight_power: float=0., wd: float=0.01, path='.',
                  distill_weight: float=0., splitter=genre_splitter):
@@ -119,6 +148,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
           ffn_size: int|None=None, # keep only this many feed-forward units per layer (a faster student)
           teacher: str|Path|list|None=None, # checkpoint(s) whose (mean) probabilities on the fit rows the model also learns from
           distill_weight: float=0.5, # share of the teacher's loss when `teacher` is given
+          augment: int=0, # reworked copies of each fit description (`reworked_descriptions`), learnt from the teacher alone
           dropout: float=0.1, # dropout before the head
           wd: float=0.01, # weight decay
           tiny: bool=False, # random-init 2-layer model (tests)
@@ -129,6 +159,7 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
          ) -> dict:
     "Fine-tune a `GenreModel`, keep the best dev epoch, tune thresholds on dev, save a checkpoint; returns its metadata."
     if not 0 < lr_decay <= 1: raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay}")
+    if augment and not teacher: raise ValueError('augment needs a teacher: its probabilities are the only labels of reworked descriptions')
     set_seed(seed, reproducible=True)
     t0 = time.time()
     splits = load_splits(data, extra); labels = splits['labels']
@@ -138,10 +169,13 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     tok = load_tokenizer(backbone, max_length)
     model = build_model(len(labels), backbone, dropout=dropout, n_layers=n_layers, ffn_size=ffn_size, **(TINY if tiny else {}), pretrained=not tiny)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    y_train = y_fit
+    y_train, fit_texts = y_fit, fit.description.tolist()
     teachers = [] if not teacher else [teacher] if isinstance(teacher, (str, Path)) else list(teacher)
-    if teachers: y_train = np.concatenate([y_fit, teacher_probs(teachers, fit.description.tolist(), labels)], 1)
-    dls = genre_dataloaders(tok, fit.description, y_train, dev.description, y_dev, bs=bs, seed=seed)
+    reworked = reworked_descriptions(fit_texts, augment, seed) if augment else []
+    if teachers:
+        p_teacher = teacher_probs(teachers, fit_texts + reworked, labels)
+        y_train = np.concatenate([np.concatenate([y_fit, p_teacher[len(fit_texts):]]), p_teacher], 1)
+    dls = genre_dataloaders(tok, fit_texts + reworked, y_train, dev.description, y_dev, bs=bs, seed=seed)
     layered = lr_decay < 1
     learn = make_learner(model, dls, y_fit, pos_weight_power, wd, path=out, distill_weight=distill_weight if teachers else 0.,
                          splitter=layer_splitter if layered else genre_splitter)
@@ -164,7 +198,8 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
                             dropout=dropout, wd=wd, tiny=tiny, limit=limit, seed=seed, fit_rows=len(fit), dev_rows=len(dev),
                             extra=[str(e) for e in ([extra] if isinstance(extra, (str, Path)) else extra or [])] or None,
                             n_layers=n_layers, ffn_size=ffn_size, teacher=[str(t) for t in teachers] or None,
-                            distill_weight=distill_weight if teachers else None),
+                            distill_weight=distill_weight if teachers else None,
+                            augment=augment, reworked_rows=len(reworked)),
                 history=history, best_epoch=best_epoch + 1,
                 dev=dict(micro_f1=dev_scores['micro_f1'], macro_f1=dev_scores['macro_f1'], samples_f1=dev_scores['samples_f1'],
                          at_05=dict(micro_f1=micro_f1(dev_probs, y_dev), macro_f1=macro_f1(dev_probs, y_dev))),
