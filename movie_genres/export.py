@@ -155,9 +155,10 @@ def export_model(checkpoint: str|Path, # folder written by `train`
                                      parameters=sum(p.numel() for p in model.parameters())))
         (tmp/'config.json').write_text(json.dumps(cfg, indent=1))   # enough to load; the rule and metrics are added below
         torch_p = predict_probs(model, tok, texts)
-        fp32_p, int8_p = (GenreClassifier.load(tmp, onnx_file=f).predict_proba(texts) for f in ['model-fp32.onnx', 'model.onnx'])
+        fp32_clf, int8_clf = (GenreClassifier.load(tmp, onnx_file=f) for f in ['model-fp32.onnx', 'model.onnx'])
+        fp32_p, int8_p = fp32_clf.predict_proba(texts), int8_clf.predict_proba(texts)
         parity = check_parity(torch_p, fp32_p, int8_p, y, cfg['thresholds'], f1_tol=f1_tol)
-        dev_p = GenreClassifier.load(tmp).predict_proba(dev_texts)
+        dev_p = int8_clf.predict_proba(dev_texts)
         if lexical:                                                     # blend into the int8 graph's own probabilities
             fit = _training_rows(data, meta)
             lex = fit_lexical(fit.description.tolist(), targets(fit, meta['labels']))
