@@ -30,6 +30,19 @@ def evaluate_csv(clf: GenreClassifier, data: str|Path, batch_size: int=1) -> dic
     return dict(data=str(data), model=str(clf.path), rule=f'at most {clf.max_genres} genres' if clf.max_genres else 'uncapped',
                 **multilabel_scores(y, pred, clf.labels), genres_per_movie=float(pred.sum(1).mean()))
 
+# %% ../nbs/07_cli.ipynb #994effe8
+def _unit_interval(s: str) -> float:
+    "argparse type: a number in (0, 1]."
+    v = float(s)
+    if not 0 < v <= 1: raise argparse.ArgumentTypeError(f"must be in (0, 1], got {s}")
+    return v
+
+def _count(s: str) -> int:
+    "argparse type: a whole number, 0 or more."
+    v = int(s)
+    if v < 0: raise argparse.ArgumentTypeError(f"must be 0 or more, got {s}")
+    return v
+
 # %% ../nbs/07_cli.ipynb #1235182f
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='movie-genres', description="Tell a movie's IMDb genres from its description.")
@@ -76,13 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--epochs', type=int, default=5); s.add_argument('--bs', type=int, default=32)
     s.add_argument('--lr', type=float, default=2e-4, help='encoder learning rate; the head gets --head-lr-mult times it')
     s.add_argument('--head-lr-mult', type=float, default=10.); s.add_argument('--max-length', type=int, default=128)
-    s.add_argument('--lr-decay', type=float, default=1., help='below 1: layer-wise decay, each layer at this times the rate of the one above (for a large teacher)')
+    s.add_argument('--lr-decay', type=_unit_interval, default=1., help='below 1: layer-wise decay, each layer at this times the rate of the one above (for a large teacher)')
     s.add_argument('--pos-weight-power', type=float, default=0.); s.add_argument('--seed', type=int, default=42)
     s.add_argument('--n-layers', type=int, help="keep only the backbone's bottom N layers (a faster student)")
     s.add_argument('--ffn-size', type=int, help="keep only N feed-forward units per layer (a faster student)")
     s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from: their mean probabilities on the training rows")
     s.add_argument('--distill-weight', type=float, default=0.5, help="share of the teacher's loss (with --teacher)")
-    s.add_argument('--augment', type=int, default=0, help='with --teacher: reworked copies of each training description, learnt from the teacher alone')
+    s.add_argument('--augment', type=_count, default=0, help='with --teacher: reworked copies of each training description, learnt from the teacher alone')
     s.add_argument('--release', action='store_true',
                    help='the shipped recipe: two 6-layer teachers, then students distilled in turn (the last ships)')
     s.add_argument('--generations', type=int, default=1, help='with --release: students trained in turn, each from all before it')
@@ -254,7 +267,8 @@ _COMMANDS = dict(data=_cmd_data, predict=_cmd_predict, evaluate=_cmd_evaluate, p
 
 def main(argv: list[str]|None=None) -> int:
     "Entry point of the `movie-genres` console script."
-    a = _parser().parse_args(argv)
+    p = _parser(); a = p.parse_args(argv)
+    if a.command == 'train' and a.augment and not a.teacher: p.error('--augment needs --teacher: the reworked descriptions are labelled by it')
     try: return _COMMANDS[a.command](a)
     except (DataError, ModelError, EmptyTextError, EngineError, FileNotFoundError, TypeError, ScrapeBlocked) as e:
         print(f"movie-genres: error: {e}", file=sys.stderr); return 2

@@ -174,7 +174,8 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     reworked = reworked_descriptions(fit_texts, augment, seed) if augment else []
     if teachers:
         p_teacher = teacher_probs(teachers, fit_texts + reworked, labels)
-        y_train = np.concatenate([np.concatenate([y_fit, p_teacher[len(fit_texts):]]), p_teacher], 1)
+        y_labels = np.concatenate([y_fit, p_teacher[len(fit_texts):]])   # a reworked row's labels are the teacher's probabilities
+        y_train = np.concatenate([y_labels, p_teacher], 1)
     dls = genre_dataloaders(tok, fit_texts + reworked, y_train, dev.description, y_dev, bs=bs, seed=seed)
     layered = lr_decay < 1
     learn = make_learner(model, dls, y_fit, pos_weight_power, wd, path=out, distill_weight=distill_weight if teachers else 0.,
