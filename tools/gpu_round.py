@@ -5,13 +5,13 @@ A plan is a JSON list of steps, run in order; each step is `train`'s keyword arg
 `--out` (score them with `tools/mentors_dev.py`), and the students named by `--bring` travel as float16 weights in
 parts of at most 15 MB (`--join` puts a part set back together as a normal checkpoint on the other side).
 
-    python tools/gpu_round.py --plan plan.json --data ../shared/data/Movie_details.csv \
+    python tools/gpu_round.py --plan tools/plans/round6.json --data ../shared/data/Movie_details.csv \
         --extra ../shared/data/extra/imdb_extra.csv --work /tmp/round --out $OUT --bring student
     python tools/gpu_round.py --work /tmp/round --out $OUT --bring student     # no plan: only pack and bring
     python tools/gpu_round.py --join /path/to/parts --into candidates/gpu/student
 """
 from __future__ import annotations
-import argparse, io, json, shutil, sys, tarfile, time
+import argparse, io, json, tarfile, time
 from pathlib import Path
 
 PART_BYTES = 15_000_000
@@ -34,7 +34,7 @@ def run_plan(plan: list[dict], data: str, extra: str|None, work: Path, log, afte
 
 
 def pack_small(work: Path, dest: Path) -> Path:
-    "One tar of every checkpoint's metadata and dev probabilities (no weights)."
+    "One tar of every checkpoint's metadata, dev probabilities and tokenizer (no weights)."
     with tarfile.open(dest, 'w') as tar:
         for f in sorted(work.glob('*/checkpoint.json')) + sorted(work.glob('*/dev_probs.npy')) + sorted(work.glob('*/tokenizer.json')):
             tar.add(f, arcname=str(f.relative_to(work)))
@@ -78,15 +78,15 @@ def main():
     if a.join:
         print(join_weights(Path(a.join), a.name, Path(a.join)/'small.tar', Path(a.into))); return
     work, out = Path(a.work), Path(a.out); work.mkdir(parents=True, exist_ok=True); out.mkdir(parents=True, exist_ok=True)
-    logf = open(out/'round.log', 'a')
-    def log(msg): print(msg, flush=True); print(msg, file=logf, flush=True)
-    def after(rows):                                  # pack as we go: a run stopped at its time limit still brings back what ended
+    def log(msg):
+        print(msg, flush=True)
+        with open(out/'round.log', 'a') as f: print(msg, file=f)
+    def pack(names):                                  # metadata of all, weights of `names`
         pack_small(work, out/'small.tar')
-        if rows[-1]['name'] in a.bring: log(f"{rows[-1]['name']}: {[p.name for p in split_weights(work/rows[-1]['name'], out)]}")
-    if a.plan: run_plan(json.loads(Path(a.plan).read_text()), a.data, a.extra, work, log, after)
-    else:                                             # no plan: pack what `work` holds, bring the named students
-        pack_small(work, out/'small.tar')
-        for name in a.bring: log(f"{name}: {[p.name for p in split_weights(work/name, out)]}")
+        for name in names: log(f"{name}: {[p.name for p in split_weights(work/name, out)]}")
+    if a.plan:                                        # pack as we go: a run stopped at its time limit still brings back what ended
+        run_plan(json.loads(Path(a.plan).read_text()), a.data, a.extra, work, log, lambda rows: pack({rows[-1]['name']} & set(a.bring)))
+    else: pack(a.bring)                               # no plan: pack what `work` holds
 
 
 if __name__ == '__main__': main()
