@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PORT   ?= 7860
 
-.PHONY: demo test install browser nbtest pytest docs export space readme
+.PHONY: demo test install browser emulator nbtest pytest docs export space readme
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -20,13 +20,19 @@ install: $(VENV)/.installed
 demo: install                                   ## serve the Gradio app on the shipped model
 	GRADIO_SERVER_PORT=$(PORT) $(VENV)/bin/movie-genres serve
 
-test: install browser nbtest docs pytest        ## every test: notebooks, the docs site, then end-to-end (browser included)
+test: install browser emulator nbtest docs pytest   ## every test: notebooks, the docs site, then end-to-end (browser and other CPUs included)
 
 browser:                                        ## Debian's Chromium + chromedriver (scraper and page tests)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 	@chromium --version
+
+emulator:                                       ## Debian's QEMU user mode: the model's answers on an AVX2-only CPU (tests/test_cross_cpu.py)
+	@command -v qemu-x86_64 >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq qemu-user >/dev/null; }
+	@qemu-x86_64 --version | head -1
 
 nbtest: install
 	$(VENV)/bin/nbdev-test --n-workers 2

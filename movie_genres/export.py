@@ -17,8 +17,9 @@ from .model import load_checkpoint, predict_probs
 from .train import load_splits, targets
 
 # %% auto #0
-__all__ = ['BLEND_WEIGHTS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'ParityError', 'check_parity', 'decision_rule',
-           'release_metrics', 'choose_blend', 'export_model', 'retune_model']
+__all__ = ['QUANTIZATION', 'BLEND_WEIGHTS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights',
+           'ParityError', 'check_parity', 'decision_rule', 'release_metrics', 'choose_blend', 'export_model',
+           'retune_model']
 
 # %% ../nbs/06_export.ipynb #4a4abbcb
 class _Probabilities(torch.nn.Module):
@@ -55,15 +56,50 @@ def fuse_transformer(src: str|Path, dst: str|Path, num_heads: int, hidden_size: 
     return {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
 
 # %% ../nbs/06_export.ipynb #51d7b0e6
-def quantize_int8(src: str|Path, dst: str|Path, per_channel: bool=True) -> Path:
+def quantize_int8(src: str|Path, dst: str|Path,
+                  per_channel: bool=True, # one scale per output column (else one per matrix)
+                  weight_bits: int=7, # 7: matrix weights narrowed so no CPU saturates (see below); 8: onnxruntime's plain int8
+                 ) -> Path:
     "Dynamic int8 quantization of an fp32 ONNX model (weights per channel by default)."
     import logging
     from onnxruntime.quantization import quantize_dynamic, QuantType
+    if weight_bits not in (7, 8): raise ValueError(f"weight_bits must be 7 or 8, not {weight_bits}")
     level = logging.getLogger().level; logging.getLogger().setLevel(logging.ERROR)  # quiet its pre-processing hint
     import onnx  # fused contrib ops (Attention, SkipLayerNormalization) have no shape inference: say their type
     try: quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel, extra_options={'DefaultTensorType': onnx.TensorProto.FLOAT})
     finally: logging.getLogger().setLevel(level)
+    if weight_bits == 7: narrow_int8_weights(dst, dst)
     return Path(dst)
+
+# %% ../nbs/06_export.ipynb #1b5e7f45
+_WEIGHT_INPUT = {'MatMulInteger': 1, 'QAttention': 1}     # where each int8 product op takes its weight
+QUANTIZATION = 'int8 dynamic (onnxruntime): per-channel 7-bit matrix weights (exact on every CPU), 8-bit embedding table'
+
+def narrow_int8_weights(src: str|Path, # int8 ONNX model (from `quantize_int8(..., weight_bits=8)` or an older export)
+                        dst: str|Path, # where to write it (may be `src`)
+                       ) -> int:
+    "Halve the int8 weights of a model's matrix products to 7 bits (scales doubled) so no CPU saturates; returns how many were narrowed."
+    import onnx
+    from onnx import numpy_helper as nh
+    m = onnx.load(str(src))
+    init = {i.name: i for i in m.graph.initializer}
+    uses = {}
+    for node in m.graph.node:
+        for name in node.input: uses[name] = uses.get(name, 0) + 1
+    narrowed = 0
+    for node in m.graph.node:
+        w = node.input[_WEIGHT_INPUT[node.op_type]] if node.op_type in _WEIGHT_INPUT else None
+        if w not in init or init[w].data_type != onnx.TensorProto.INT8: continue
+        q = nh.to_array(init[w])
+        if np.abs(q.astype(np.int16)).max() <= 64: continue                  # already 7-bit
+        s = node.input[4] if node.op_type == 'QAttention' else w.removesuffix('_quantized') + '_scale'
+        if s not in init or uses[w] != 1 or uses[s] != 1:
+            raise ValueError(f"{Path(src).name}: weight {w} has no scale of its own ({s}); cannot narrow it")
+        init[w].CopyFrom(nh.from_array(np.round(q.astype(np.float32) / 2).astype(np.int8), w))
+        init[s].CopyFrom(nh.from_array(nh.to_array(init[s]) * 2, s))
+        narrowed += 1
+    onnx.save(m, str(dst))
+    return narrowed
 
 # %% ../nbs/06_export.ipynb #2795c791
 class ParityError(AssertionError):
@@ -150,7 +186,7 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         quantize_int8(tmp/'model-fp32.onnx', tmp/'model.onnx')
         shutil.copy(Path(checkpoint)/'tokenizer.json', tmp/'tokenizer.json')
         cfg = dict(labels=meta['labels'], thresholds=meta['thresholds'], max_length=meta['max_length'],
-                   backbone=meta['backbone'], pooling='mean', quantization='int8 dynamic, per-channel weights (onnxruntime)', fused_ops=fused,
+                   backbone=meta['backbone'], pooling='mean', quantization=QUANTIZATION, fused_ops=fused,
                    architecture=dict(model_type=ec.model_type, layers=ec.num_hidden_layers, hidden=ec.hidden_size, ffn=ec.intermediate_size,
                                      parameters=sum(p.numel() for p in model.parameters())))
         (tmp/'config.json').write_text(json.dumps(cfg, indent=1))   # enough to load; the rule and metrics are added below
@@ -191,8 +227,9 @@ def retune_model(model: str|Path, # model folder to update in place
     model = Path(model); clf = GenreClassifier.load(model)
     (dev_texts, y_dev), (texts, y) = _dev_and_valid(data, clf.labels)
     cfg = {**clf.config, **decision_rule(clf.predict_proba(dev_texts), y_dev, max_genres)}
-    metrics = release_metrics(cfg, clf.predict_proba(texts), y)
-    cfg['metrics'] = {**cfg.get('metrics', {}), **metrics,
+    probs = clf.predict_proba(texts); s05 = scores_at(probs, y, 0.5)
+    cfg['metrics'] = {**cfg.get('metrics', {}), **release_metrics(cfg, probs, y),
+                      'at_threshold_05': {k: s05[k] for k in ['micro_f1', 'macro_f1']},
                       'model': 'int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
                                + (f' and at most {max_genres}' if max_genres else '') + ' per movie'}
     tmp = model/'.config.json.tmp'; tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(model/'config.json')
