@@ -80,12 +80,11 @@ def narrow_int8_weights(src: str|Path, # int8 ONNX model (from `quantize_int8(..
                        ) -> int:
     "Halve the int8 weights of a model's matrix products to 7 bits (scales doubled) so no CPU saturates; returns how many were narrowed."
     import onnx
+    from collections import Counter
     from onnx import numpy_helper as nh
     m = onnx.load(str(src))
     init = {i.name: i for i in m.graph.initializer}
-    uses = {}
-    for node in m.graph.node:
-        for name in node.input: uses[name] = uses.get(name, 0) + 1
+    uses = Counter(name for node in m.graph.node for name in node.input)
     narrowed = 0
     for node in m.graph.node:
         w = node.input[_WEIGHT_INPUT[node.op_type]] if node.op_type in _WEIGHT_INPUT else None

@@ -45,7 +45,7 @@ def test_shipped_model_same_answer_on_avx2_only_cpu(shared_data):
     texts = load_splits(shared_data/'Movie_details.csv')['valid'].description.head(6).tolist()
     here, avx2 = run_python(SHIPPED, texts), run_python(SHIPPED, texts, cpu=AVX2_ONLY)
     clf = GenreClassifier.load()
-    assert np.abs(here - avx2).max() < 0.02, np.abs(here - avx2).max()      # 8-bit weights moved them by up to 0.13
+    assert np.abs(here - avx2).max() < 0.02, np.abs(here - avx2).max()      # with 8-bit weights: 0.13 on these six
     assert (clf.decisions(here) == clf.decisions(avx2)).all()
 
 

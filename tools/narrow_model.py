@@ -6,17 +6,12 @@ Used once, on 2026-11-29, for the round-two model exported with 8-bit weights (0
 Records in config.json how far the dev probabilities moved, then `retune_model` re-tunes the thresholds on dev and
 re-scores validation (the headline metrics). New exports are 7-bit already.
 """
-import argparse, json, platform, shutil, tempfile
+import argparse, json, shutil, tempfile
 from pathlib import Path
 import numpy as np
+from movie_genres.bench import machine_facts
 from movie_genres.export import narrow_int8_weights, retune_model, QUANTIZATION, _dev_and_valid
 from movie_genres.inference import GenreClassifier
-
-def _cpu_name() -> str:
-    "The CPU's model name (Linux), else the machine type."
-    info = Path('/proc/cpuinfo')
-    names = [l.split(':', 1)[1].strip() for l in info.read_text().splitlines() if l.startswith('model name')] if info.exists() else []
-    return names[0] if names else platform.machine()
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -33,7 +28,7 @@ def main():
     cfg = json.loads((model/'config.json').read_text())
     cfg['quantization'] = QUANTIZATION
     cfg['narrowed'] = dict(weights=n, dev_max_abs_diff=float(np.abs(p7 - p8).max()), dev_mean_abs_diff=float(np.abs(p7 - p8).mean()),
-                           cpu=_cpu_name(),
+                           cpu=machine_facts()['cpu'],
                            why='8-bit weights saturate in u8 x s8 products on CPUs without VNNI: answers differed between machines')
     (model/'config.json').write_text(json.dumps(cfg, indent=1))
     cfg = retune_model(model, a.data)
