@@ -9,7 +9,7 @@ PORT   ?= 7860
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q torch==2.13.0              # the CPU wheel; see DESIGN.md
+	$(PIP) install -q torch==2.13.0              # the CPU wheel (a bare `torch` pulls the CUDA build)
 	$(PIP) install -q -c constraints.txt -e ".[dev]"
 	$(PIP) uninstall -y -q torchvision || true   # fastai declares it; the registry's cannot load against CPU torch
 	$(PY) -c "import transformers, torch, fastai.learner, onnxruntime, gradio; from transformers import AutoModel"

@@ -6,7 +6,7 @@ Docs: https://movie-genres.github.io/movie-genres/app.html.md"""
 
 # %% ../nbs/08_app.ipynb #0eeb0420
 from __future__ import annotations
-import html, os, tempfile
+import html, os, string, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 import gradio as gr
@@ -15,7 +15,7 @@ from .inference import GenreClassifier, EmptyTextError
 
 # %% auto #0
 __all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'classify', 'also_possible_md', 'empty_probs', 'word_effects',
-           'explain_html', 'classify_file', 'architecture_line', 'model_card', 'per_genre_frame', 'build_demo', 'serve']
+           'explain_html', 'classify_file', 'architecture_line', 'model_card', 'card_per_genre', 'build_demo', 'serve']
 
 # %% ../nbs/08_app.ipynb #4d5d24b3
 EXAMPLES = [
@@ -48,10 +48,10 @@ def also_possible_md(clf: GenreClassifier, text: str) -> str:
 
 # %% ../nbs/08_app.ipynb #426e62e7
 def empty_probs(clf: GenreClassifier) -> np.ndarray:
-    "The model's probabilities for an empty description (`[CLS] [SEP]`, and no words for a lexical component): where every explanation starts."
+    "The model's probabilities for an empty description (`[CLS] [SEP]`): where every explanation starts."
     ids = np.asarray([clf.tokenizer.encode('').ids], np.int64)
     feeds = {'input_ids': ids, 'attention_mask': np.ones_like(ids)}
-    return clf.blend(clf.session.run(None, {k: feeds[k] for k in clf.input_names})[0], [''])[0]
+    return clf.session.run(None, {k: feeds[k] for k in clf.input_names})[0][0]
 
 def word_effects(clf: GenreClassifier, text: str, max_words: int=100, orders: int|None=None, seed: int=0
                 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
@@ -83,6 +83,10 @@ LEGEND = ('<div style="opacity:.75;font-size:.85em">How to read this: for each g
           'genre\'s probability, <span style="color:#d62728">red</span> ones lowered it; the darker, the bigger the share, '
           'and the shares add up to the change shown (hover a word for its number).</div>')
 
+def _bare(word: str) -> str:
+    "A word as the explanation names it: without the punctuation around it (`detectives,,` -> `detectives`)."
+    return word.strip(string.punctuation + '“”‘’«»…') or word
+
 def explain_html(clf: GenreClassifier, text: str, top_n: int=3) -> str:
     "HTML: for each predicted genre, the description with words shaded by their share of its probability (green up, red down)."
     words, base, eff, start = word_effects(clf, text)
@@ -90,7 +94,7 @@ def explain_html(clf: GenreClassifier, text: str, top_n: int=3) -> str:
     rows = []
     for g in genres:
         j = clf.labels.index(g); col = eff[:, j]; scale = float(np.abs(col).max())
-        ups = [words[i] for i in np.argsort(-col)[:top_n] if col[i] > 0]
+        ups = [_bare(words[i]) for i in np.argsort(-col)[:top_n] if col[i] > 0]
         text_html = ' '.join(_span(w, float(v), scale) for w, v in zip(words, col))
         rows.append(f'<div class="mg-why" style="margin:0 0 .8em 0"><b>{html.escape(g)}</b> '
                     f'<span style="opacity:.7">{start[j]:.2f} for an empty description → {base[j]:.2f} for this one; '
@@ -157,7 +161,7 @@ subjective, so expect a plausible extra genre or a missing one.{count} Written i
 descriptions score a little lower (the accuracy report's test on retold descriptions).
 Text longer than {c.get('max_length', 128)} tokens is cut."""
 
-def per_genre_frame(clf: GenreClassifier) -> pd.DataFrame:
+def card_per_genre(clf: GenreClassifier) -> pd.DataFrame:
     "Per-genre F1, precision, recall and support of the released metrics, most frequent genre first."
     pg = clf.config.get('metrics', {}).get('per_genre', {})
     df = pd.DataFrame([dict(genre=g, F1=round(v['f1'], 3), precision=round(v['precision'], 3), recall=round(v['recall'], 3),
@@ -203,7 +207,7 @@ def build_demo(clf: GenreClassifier|None=None) -> gr.Blocks:
             result = gr.File(label='Result CSV', interactive=False, elem_id='result')
         with gr.Tab('Model card'):
             gr.Markdown(model_card(clf))
-            pg = per_genre_frame(clf)
+            pg = card_per_genre(clf)
             if len(pg):
                 gr.BarPlot(pg, x='genre', y='F1', title='F1 per genre on the seed split (931 movies), best first',
                            x_label_angle=-45, sort='-y', y_lim=[0, 1], height=320)

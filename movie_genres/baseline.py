@@ -1,4 +1,4 @@
-"""TF-IDF (1–2-grams) + one-vs-rest logistic regression: the floor every transformer here must clear, and an optional lexical component of a model folder.
+"""TF-IDF (1–2-grams) + one-vs-rest logistic regression: the floor every transformer here must clear.
 
 Docs: https://movie-genres.github.io/movie-genres/baseline.html.md"""
 
@@ -6,13 +6,11 @@ Docs: https://movie-genres.github.io/movie-genres/baseline.html.md"""
 
 # %% ../nbs/09_baseline.ipynb #fd86838e
 from __future__ import annotations
-import re, time, unicodedata, zipfile
-from pathlib import Path
 import numpy as np
 
+
 # %% auto #0
-__all__ = ['LEXICAL_FILE', 'fit_tfidf_baseline', 'baseline_probs', 'analyze', 'LexicalModel', 'lexical_logits', 'lexical_proba',
-           'save_lexical', 'load_lexical', 'blend_probs', 'fit_lexical']
+__all__ = ['fit_tfidf_baseline', 'baseline_probs']
 
 # %% ../nbs/09_baseline.ipynb #b10ca8a1
 def fit_tfidf_baseline(texts: list[str], y: np.ndarray, C: float=1.0, seed: int=0):
@@ -28,93 +26,3 @@ def fit_tfidf_baseline(texts: list[str], y: np.ndarray, C: float=1.0, seed: int=
 def baseline_probs(model, texts: list[str]) -> np.ndarray:
     "Per-genre probabilities of the fitted baseline."
     return model.predict_proba(list(texts)).astype(np.float32)
-
-# %% ../nbs/09_baseline.ipynb #32d44a4f
-_WORD = re.compile(r"(?u)\b\w\w+\b")
-
-def _strip_accents(text: str) -> str:
-    "Accents removed the way scikit-learn's `strip_accents='unicode'` removes them."
-    if text.isascii(): return text
-    return ''.join(c for c in unicodedata.normalize('NFKD', text) if not unicodedata.combining(c))
-
-def analyze(text: str) -> list[str]:
-    "The terms scikit-learn's TF-IDF (1-2 grams, lower case, accents stripped) reads in `text`: words, then word pairs."
-    words = _WORD.findall(_strip_accents(text.lower()))
-    return words + [f'{a} {b}' for a, b in zip(words, words[1:])]
-
-
-# %% ../nbs/09_baseline.ipynb #c44b2efc
-class LexicalModel:
-    "TF-IDF + one-vs-rest logistic regression as NumPy arrays: per-genre probabilities of descriptions without scikit-learn."
-    def __init__(self, terms: list[str], # vocabulary, in feature order
-                 idf: np.ndarray, # (features,) inverse document frequencies
-                 coef: np.ndarray, # (features, genres) logistic-regression weights
-                 intercept: np.ndarray, # (genres,) intercepts
-                ):
-        self.terms, self.index = list(terms), {t: i for i, t in enumerate(terms)}
-        self.idf, self.coef, self.intercept = np.asarray(idf, np.float32), np.asarray(coef, np.float32), np.asarray(intercept, np.float32)
-        if not (len(self.terms) == len(self.idf) == len(self.coef) and self.coef.shape[1] == len(self.intercept)):
-            raise ValueError(f"inconsistent shapes: {len(self.terms)} terms, idf {self.idf.shape}, coef {self.coef.shape}, intercept {self.intercept.shape}")
-
-    @classmethod
-    def from_pipeline(cls, pipeline) -> LexicalModel:
-        "The NumPy form of a fitted `fit_tfidf_baseline` pipeline."
-        vec, ovr = pipeline.steps[0][1], pipeline.steps[-1][1]
-        terms = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
-        def weights(e):   # a genre the training rows never (or always) have gets a constant predictor: probability 0 (or 1)
-            return (e.coef_[0], e.intercept_[0]) if hasattr(e, 'coef_') else (np.zeros(len(terms)), 30. if np.ravel(e.y_)[0] else -30.)
-        coef, intercept = zip(*map(weights, ovr.estimators_))
-        return cls(terms, vec.idf_, np.stack(coef, 1), np.array(intercept))
-
-    def __repr__(self): return f"LexicalModel({len(self.terms)} terms, {len(self.intercept)} genres)"
-
-
-# %% ../nbs/09_baseline.ipynb #cb415657
-def lexical_logits(self: LexicalModel, text: str) -> np.ndarray:
-    "Per-genre logits of one description."
-    counts: dict[int, int] = {}
-    for t in analyze(text):
-        if (i := self.index.get(t)) is not None: counts[i] = counts.get(i, 0) + 1
-    if not counts: return self.intercept.copy()
-    idx = np.fromiter(counts, np.int64, len(counts))
-    w = (1 + np.log(np.fromiter(counts.values(), np.float32, len(counts)))) * self.idf[idx]   # sublinear tf x idf
-    return (w / np.linalg.norm(w)) @ self.coef[idx] + self.intercept
-
-def lexical_proba(self: LexicalModel, texts: list[str]) -> np.ndarray:
-    "Per-genre probabilities (columns in label order) of each description."
-    if not texts: return np.zeros((0, len(self.intercept)), np.float32)
-    return (1 / (1 + np.exp(-np.stack([self.logits(t) for t in texts])))).astype(np.float32)
-
-LexicalModel.logits, LexicalModel.predict_proba = lexical_logits, lexical_proba
-
-
-# %% ../nbs/09_baseline.ipynb #ac283945
-LEXICAL_FILE = 'lexical.npz'
-
-def save_lexical(self: LexicalModel, path: str|Path) -> Path:
-    "Write the model to `path` (`.npz`: terms as UTF-8 text, float32 idf and intercepts, float16 weights)."
-    with open(path, 'wb') as f:
-        np.savez_compressed(f, terms=np.frombuffer('\n'.join(self.terms).encode(), np.uint8), idf=self.idf,
-                            coef=self.coef.astype(np.float16), intercept=self.intercept)
-    return Path(path)
-
-def load_lexical(path: str|Path) -> LexicalModel:
-    "A `LexicalModel` saved by `save`; `ValueError` naming the file if it is not one."
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return LexicalModel(bytes(z['terms']).decode().split('\n'), z['idf'], z['coef'], z['intercept'])
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not a lexical model ({str(e).strip()[:120] or type(e).__name__})") from None
-
-LexicalModel.save, LexicalModel.load = save_lexical, staticmethod(load_lexical)
-
-def blend_probs(net_probs: np.ndarray, lexical_probs: np.ndarray, weight: float) -> np.ndarray:
-    "The weighted mean of the network's and the lexical component's probabilities (`weight` on the lexical one)."
-    return (1 - weight) * net_probs + weight * lexical_probs
-
-
-# %% ../nbs/09_baseline.ipynb #bad0754b
-def fit_lexical(texts: list[str], y: np.ndarray, C: float=1.0, seed: int=0) -> LexicalModel:
-    "Fit the baseline on `texts`, `y` and return its NumPy form (scikit-learn is needed here, not when serving)."
-    return LexicalModel.from_pipeline(fit_tfidf_baseline(texts, y, C, seed))
-

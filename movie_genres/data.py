@@ -12,20 +12,11 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['RAW_CSV_NAME', 'REFERENCE_DATA_URL', 'REFERENCE_DATA_SHA256', 'REFERENCE_LABELS', 'shared_data_dir', 'DataError',
-           'cache_dir', 'download_checked', 'find_data', 'load_labels', 'parse_genres', 'format_genres',
-           'encode_genres', 'decode_genres', 'clean_description', 'read_labelled_csv', 'seed_split', 'dev_split',
-           'split_dataset', 'read_extra', 'genre_counts', 'plot_genre_distribution', 'atomic_folder', 'prepare',
+__all__ = ['RAW_CSV_NAME', 'REFERENCE_DATA_URL', 'REFERENCE_DATA_SHA256', 'REFERENCE_LABELS', 'DataError', 'cache_dir',
+           'download_checked', 'find_data', 'load_labels', 'parse_genres', 'format_genres', 'encode_genres',
+           'decode_genres', 'clean_description', 'read_labelled_csv', 'seed_split', 'dev_split', 'split_dataset',
+           'read_extra', 'extra_files', 'genre_counts', 'plot_genre_distribution', 'atomic_folder', 'prepare',
            'load_prepared']
-
-# %% ../nbs/00_data.ipynb #587f8b55
-def shared_data_dir() -> Path:
-    "Folder of the shared dataset: `$MOVIE_GENRES_DATA`, else the nearest `shared/data` above the working directory."
-    if env := os.environ.get('MOVIE_GENRES_DATA'): return Path(env)
-    here = Path.cwd().resolve()
-    for d in [here, *here.parents]:
-        if (d/'shared'/'data').is_dir(): return d/'shared'/'data'
-    return here.parent/'shared'/'data'
 
 # %% ../nbs/00_data.ipynb #25209ce4
 class DataError(ValueError):
@@ -99,10 +90,11 @@ def find_data(path: str|Path|None=None, # an explicit CSV file or folder holding
 REFERENCE_LABELS = ['Drama', 'Crime', 'Adventure', 'Comedy', 'Action', 'Biography', 'History', 'Mystery', 'Thriller',
     'Animation', 'Fantasy', 'Family', 'Sci-Fi', 'Romance', 'Western', 'Horror', 'Music', 'War', 'Sport', 'Film-Noir', 'Musical']
 
-def load_labels(path: str|Path|None=None) -> list[str]:
-    "Genre names in label order from a `genre_types_encoded.json` (name -> index); the reference order if no file."
-    path = Path(path) if path else shared_data_dir()/'genre_types_encoded.json'
-    if not path.exists(): return list(REFERENCE_LABELS)
+def load_labels(path: str|Path|None=None, # a `genre_types_encoded.json` (name -> index), e.g. beside the raw data
+               ) -> list[str]:
+    "Genre names in label order from a `genre_types_encoded.json`; the reference order if there is no file."
+    if path is None or not Path(path).exists(): return list(REFERENCE_LABELS)
+    path = Path(path)
     mapping = json.loads(path.read_text())
     return [g for g, _ in sorted(mapping.items(), key=lambda kv: kv[1])]
 
@@ -219,6 +211,12 @@ def read_extra(paths, # labelled CSV file(s) in the raw format (`title, descript
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     return pd.concat([read_labelled_csv(p, labels).assign(origin=Path(p).name, row=lambda d: np.arange(len(d)))
                       for p in paths], ignore_index=True)
+
+def extra_files(raw_csv: str|Path, # the raw data file (`find_data()`)
+               ) -> list[Path]:
+    "The labelled CSV files in the `extra/` folder beside `raw_csv`, by name (none if there is no such folder)."
+    return sorted((Path(raw_csv).parent/'extra').glob('*.csv'))
+
 
 # %% ../nbs/00_data.ipynb #b5bcc14d
 def genre_counts(genre_lists, labels: list[str]) -> pd.Series:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 from .batch import predict_frame
 from .data import DataError, atomic_folder
-from .baseline import LEXICAL_FILE
 from .inference import GenreClassifier, ModelError, default_model_dir
 
 # %% auto #0
@@ -77,7 +76,7 @@ def model_files(path: str|Path|None=None) -> dict[str, bytes]:
     "The files of a model folder (default: the shipped model), checked on the driver, to ship to the workers."
     path = Path(path) if path else default_model_dir()
     GenreClassifier.load(path, threads=1)        # a missing or corrupt model fails here, in one line
-    return {f: (path/f).read_bytes() for f in MODEL_FILES + [LEXICAL_FILE] if f in MODEL_FILES or (path/f).exists()}
+    return {f: (path/f).read_bytes() for f in MODEL_FILES}
 
 class GenrePredictor:
     "Ray Data callable class: loads the classifier once per worker, then `predict_frame` on every pandas batch."

@@ -9,17 +9,15 @@ from __future__ import annotations
 import json, shutil, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, torch
-from .baseline import fit_lexical, blend_probs, LEXICAL_FILE
 from .data import atomic_folder
-from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds, rule_cv
+from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds
 from .inference import GenreClassifier
 from .model import load_checkpoint, predict_probs
 from .train import load_splits, targets
 
 # %% auto #0
-__all__ = ['QUANTIZATION', 'BLEND_WEIGHTS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights',
-           'ParityError', 'check_parity', 'decision_rule', 'release_metrics', 'choose_blend', 'export_model',
-           'retune_model']
+__all__ = ['QUANTIZATION', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights', 'ParityError',
+           'check_parity', 'decision_rule', 'release_metrics', 'export_model', 'retune_model']
 
 # %% ../nbs/06_export.ipynb #4a4abbcb
 class _Probabilities(torch.nn.Module):
@@ -137,29 +135,7 @@ def release_metrics(cfg: dict, probs: np.ndarray, y: np.ndarray) -> dict:
                 true_genres_per_movie=float(np.asarray(y).sum(1).mean()),
                 uncapped={k: u[k] for k in ['micro_f1', 'macro_f1', 'samples_f1', 'genres_per_movie']}, per_genre=s['per_genre'])
 
-# %% ../nbs/06_export.ipynb #4bdb55ee
-BLEND_WEIGHTS = np.round(np.arange(0, 0.55, 0.05), 2)
-
-def choose_blend(net_probs: np.ndarray, # the network's dev probabilities
-                 lexical_probs: np.ndarray, # the lexical component's dev probabilities
-                 y_dev: np.ndarray, # dev labels
-                 max_genres: int|None=3, # the decision rule's cap
-                 weights=BLEND_WEIGHTS, # candidate weights of the lexical component
-                ) -> tuple[float, list[dict]]:
-    "The lexical weight with the best cross-validated (micro + macro) F1 on dev, and every weight's scores."
-    rows = [dict(weight=float(w), **{k: round(v, 4) for k, v in rule_cv(blend_probs(net_probs, lexical_probs, w), y_dev, max_genres).items()})
-            for w in weights]
-    return max(rows, key=lambda r: r['micro_f1'] + r['macro_f1'])['weight'], rows
-
-
 # %% ../nbs/06_export.ipynb #8e050b18
-def _training_rows(data, meta: dict):
-    "The fit rows a checkpoint learnt from: the same data and extra files, cut to its `limit`."
-    recipe = meta.get('recipe') or {}
-    extra = None if data is not None and Path(data).is_dir() else recipe.get('extra')
-    fit = load_splits(data, extra)['fit']
-    return fit.head(recipe['limit']) if recipe.get('limit') else fit
-
 def _dev_and_valid(data, labels: list[str]) -> tuple:
     "Dev and validation texts and labels of the seed data."
     splits = load_splits(data)
@@ -172,7 +148,6 @@ def export_model(checkpoint: str|Path, # folder written by `train`
                  fuse: bool=True, # apply onnxruntime's transformer fusions before quantizing
                  max_genres: int|None=3, # the decision rule names at most this many genres a movie; None: uncapped
                  f1_tol: float=0.01, # largest micro-F1 drift of the int8 graph from PyTorch that may ship
-                 lexical: bool=False, # fit the lexical component on the checkpoint's training rows; blend it in if dev says so
                 ) -> dict:
     "Export a checkpoint to an int8 ONNX model folder after a parity check, its decision rule tuned on dev; returns its `config.json`."
     model, tok, meta = load_checkpoint(checkpoint)
@@ -194,20 +169,10 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         fp32_p, int8_p = fp32_clf.predict_proba(texts), int8_clf.predict_proba(texts)
         parity = check_parity(torch_p, fp32_p, int8_p, y, cfg['thresholds'], f1_tol=f1_tol)
         dev_p = int8_clf.predict_proba(dev_texts)
-        if lexical:                                                     # blend into the int8 graph's own probabilities
-            fit = _training_rows(data, meta)
-            lex = fit_lexical(fit.description.tolist(), targets(fit, meta['labels']))
-            lex_dev = lex.predict_proba(dev_texts)
-            weight, table = choose_blend(dev_p, lex_dev, y_dev, max_genres)
-            if weight:
-                lex.save(tmp/LEXICAL_FILE)
-                dev_p, int8_p = blend_probs(dev_p, lex_dev, weight), blend_probs(int8_p, lex.predict_proba(texts), weight)
-            cfg['blend'] = dict(lexical=weight, component='TF-IDF (1-2 grams) + one-vs-rest logistic regression on the same training rows',
-                                chosen_on='2-fold cross-validation on dev, best micro + macro F1', dev_cv=table)
         cfg.update(decision_rule(dev_p, y_dev, max_genres))
         s05 = scores_at(int8_p, y, 0.5)
         cfg['metrics'] = dict(split='seed split validation (RandomSplitter(valid_pct=0.1, seed=42)), 931 rows',
-                              model=f'int8 ONNX{" + lexical component" if cfg.get("blend", {}).get("lexical") else ""}, per-genre thresholds tuned on dev, at least one genre'
+                              model='int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
                                     + (f' and at most {max_genres}' if max_genres else '') + ' per movie',
                               **release_metrics(cfg, int8_p, y),
                               at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']}, parity=parity, dev=meta.get('dev'))

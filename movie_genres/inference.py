@@ -11,15 +11,15 @@ from importlib.resources import files
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-from .baseline import LexicalModel, LEXICAL_FILE, blend_probs
+from fastcore.basics import patch
 from .data import clean_description
 from .evaluate import decide_matrix
 from .tokens import load_tokenizer_file, encode_texts, pad_batch, pad_token_id, length_batches
 
+
 # %% auto #0
-__all__ = ['SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir', 'lexical_weight',
-           'read_model_config', 'make_session', 'GenreClassifier', 'blend', 'predict_proba', 'decisions', 'decide',
-           'also_possible', 'predict', 'top_genres']
+__all__ = ['SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir', 'read_model_config',
+           'make_session', 'GenreClassifier']
 
 # %% ../nbs/05_inference.ipynb #0621d0d4
 class ModelError(RuntimeError):
@@ -33,11 +33,9 @@ def default_model_dir() -> Path:
     "The model shipped inside the package."
     return Path(str(files('movie_genres')/'model'))
 
-def lexical_weight(config: dict) -> float:
-    "The weight of the lexical component's probabilities in the blend (0: the network alone)."
-    return float(config.get('blend', {}).get('lexical', 0.))
-
-def read_model_config(path: str|Path, onnx_file: str='model.onnx') -> dict:
+def read_model_config(path: str|Path, # model folder
+                      onnx_file: str='model.onnx', # the graph to load from it
+                     ) -> dict:
     "The model folder's `config.json`, checked: labels and one threshold per label (and the files it needs exist)."
     path = Path(path)
     if not path.is_dir(): raise ModelError(f"{path}: no such model folder")
@@ -49,8 +47,8 @@ def read_model_config(path: str|Path, onnx_file: str='model.onnx') -> dict:
         if k not in cfg: raise ModelError(f"{path/'config.json'}: missing key {k!r}")
     for key, thr in [('thresholds', cfg['thresholds']), ('uncapped.thresholds', cfg.get('uncapped', {}).get('thresholds', cfg['thresholds']))]:
         if len(cfg['labels']) != len(thr): raise ModelError(f"{path/'config.json'}: {len(cfg['labels'])} labels but {len(thr)} {key}")
-    if lexical_weight(cfg) and not (path/LEXICAL_FILE).exists(): raise ModelError(f"{path}: missing {LEXICAL_FILE}")
     return cfg
+
 
 # %% ../nbs/05_inference.ipynb #8169e10f
 SLOW_FUSIONS = ['SkipLayerNormFusion']  # measured slower on our CPU than the Add + LayerNormalization it replaces
@@ -79,11 +77,9 @@ def _as_texts(texts) -> tuple[list[str], bool]:
     return texts, False
 
 class GenreClassifier:
-    "Predict IMDb genres of movie descriptions with an ONNX model folder."
-    def __init__(self, session: ort.InferenceSession, tokenizer, config: dict, path: Path|None=None, uncapped: bool=False,
-                 lexical: LexicalModel|None=None):
-        self.session, self.tokenizer, self.config, self.path, self.lexical = session, tokenizer, config, path, lexical
-        self.lexical_weight = lexical_weight(config) if lexical is not None else 0.
+    "Predict the genres of movie descriptions with an ONNX model folder."
+    def __init__(self, session: ort.InferenceSession, tokenizer, config: dict, path: Path|None=None, uncapped: bool=False):
+        self.session, self.tokenizer, self.config, self.path = session, tokenizer, config, path
         self.labels: list[str] = list(config['labels'])
         rule = config.get('uncapped', {}) if uncapped else config
         self.thresholds = np.asarray(rule.get('thresholds', config['thresholds']), dtype=np.float32)
@@ -97,23 +93,18 @@ class GenreClassifier:
              threads: int|None=None, # onnxruntime intra-op threads; default: the machine's cores
              onnx_file: str='model.onnx', # another graph in the same folder (export parity, benchmarks)
              uncapped: bool=False, # every genre over its threshold (the recall-leaning rule), not at most `max_genres`
-             lexical: bool=True, # blend in the lexical component when the folder has one (False: the network alone)
             ) -> GenreClassifier:
         "Load a model folder once; reuse the classifier for every prediction."
         path = Path(path) if path else default_model_dir()
         cfg = read_model_config(path, onnx_file)
         try: tok = load_tokenizer_file(path/'tokenizer.json', int(cfg['max_length']))
         except Exception as e: raise ModelError(f"{path/'tokenizer.json'}: not a readable tokenizer ({str(e)[:120]})") from None
-        lex = None
-        if lexical and lexical_weight(cfg):
-            try: lex = LexicalModel.load(path/LEXICAL_FILE)
-            except ValueError as e: raise ModelError(str(e)) from None
-        return cls(make_session(path/onnx_file, threads), tok, cfg, path, uncapped, lex)
+        return cls(make_session(path/onnx_file, threads), tok, cfg, path, uncapped)
 
     def __repr__(self):
         rule = f"at most {self.max_genres} genres" if self.max_genres else "uncapped"
-        lex = f", lexical weight {self.lexical_weight:g}" if self.lexical is not None else ""
-        return f"GenreClassifier({self.path}, {len(self.labels)} genres, {rule}, max_length={self.max_length}{lex})"
+        return f"GenreClassifier({self.path}, {len(self.labels)} genres, {rule}, max_length={self.max_length})"
+
 
 # %% ../nbs/05_inference.ipynb #85557060
 def _clean_texts(texts: list[str]) -> list[str]:
@@ -123,54 +114,56 @@ def _clean_texts(texts: list[str]) -> list[str]:
                                        else "the description is empty: give a movie description")
     return cleaned
 
-def blend(self: GenreClassifier, net_probs: np.ndarray, cleaned: list[str]) -> np.ndarray:
-    "The network's probabilities for `cleaned` texts with the lexical component's blended in (as they are when there is none)."
-    if self.lexical is None: return net_probs
-    return blend_probs(net_probs, self.lexical.predict_proba(cleaned), self.lexical_weight)
-
-def predict_proba(self: GenreClassifier, texts, batch_size: int=1) -> np.ndarray:
-    "Probability of every genre (columns in `labels` order) for a text or list of texts (scored one by one by default)."
+@patch
+def predict_proba(self: GenreClassifier, texts, # a description, or a list of them
+                  batch_size: int=1, # descriptions per model call (1: each on its own, the same answer in any company)
+                 ) -> np.ndarray:
+    "Probability of every genre (columns in `labels` order) for a text or list of texts."
     texts, single = _as_texts(texts)
     if not texts: return np.zeros((0, len(self.labels)), np.float32)
-    cleaned = _clean_texts(texts)
-    seqs = encode_texts(self.tokenizer, cleaned)
+    seqs = encode_texts(self.tokenizer, _clean_texts(texts))
     probs = np.zeros((len(seqs), len(self.labels)), np.float32)
     for b in length_batches([len(s) for s in seqs], batch_size):
         ids, mask = pad_batch([seqs[i] for i in b], self.pad_id)
         feeds = {'input_ids': ids, 'attention_mask': mask}
         probs[b] = self.session.run(None, {k: feeds[k] for k in self.input_names})[0]
-    probs = self.blend(probs, cleaned)
     return probs[0] if single else probs
 
-GenreClassifier.blend, GenreClassifier.predict_proba = blend, predict_proba
 
 # %% ../nbs/05_inference.ipynb #a6da009f
 ALSO_POSSIBLE = 0.5  # "also possible": a genre not chosen whose probability reaches this share of its threshold
 
+@patch
 def decisions(self: GenreClassifier, probs: np.ndarray) -> np.ndarray:
     "Boolean (movies, genres) decisions of the model's rule for `probs`."
     return decide_matrix(probs, self.thresholds, max_genres=self.max_genres)
 
+@patch
 def decide(self: GenreClassifier, probs: np.ndarray) -> list[list[str]]:
     "Genres of each row of `probs`: those over their threshold (at most `max_genres`), else the single most likely one."
     return [[self.labels[j] for j in np.flatnonzero(row)] for row in self.decisions(probs)]
 
+@patch
+def predict(self: GenreClassifier, texts, # a description, or a list of them
+            batch_size: int=1, # descriptions per model call
+           ) -> list[str]|list[list[str]]:
+    "Predicted genres (label order) of a description, or of each description in a list."
+    texts, single = _as_texts(texts)
+    res = self.decide(self.predict_proba(texts, batch_size))
+    return res[0] if single else res
+
+
+# %% ../nbs/05_inference.ipynb #af070608
+@patch
 def also_possible(self: GenreClassifier, probs: np.ndarray) -> list[dict[str, float]]:
     "For each row of `probs`, the genres not chosen that reach `ALSO_POSSIBLE` of their threshold, most likely first."
     probs = np.atleast_2d(probs)
     near = (probs >= ALSO_POSSIBLE * self.thresholds) & ~self.decisions(probs)
     return [{self.labels[j]: float(p[j]) for j in sorted(np.flatnonzero(m), key=lambda j: -p[j])} for p, m in zip(probs, near)]
 
-def predict(self: GenreClassifier, texts, batch_size: int=1) -> list[str]|list[list[str]]:
-    "Predicted genres (label order) of a description, or of each description in a list."
-    texts, single = _as_texts(texts)
-    res = self.decide(self.predict_proba(texts, batch_size))
-    return res[0] if single else res
-
+@patch
 def top_genres(self: GenreClassifier, text: str, k: int=5) -> dict[str, float]:
     "The `k` most likely genres of one description with their probabilities, most likely first."
     p = self.predict_proba(text)
     return {self.labels[i]: float(p[i]) for i in np.argsort(-p)[:k]}
 
-GenreClassifier.decisions, GenreClassifier.decide, GenreClassifier.also_possible = decisions, decide, also_possible
-GenreClassifier.predict, GenreClassifier.top_genres = predict, top_genres

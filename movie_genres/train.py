@@ -1,4 +1,4 @@
-"""Fine-tune the encoder with fastai: discriminative learning rates, one-cycle schedule, the best epoch kept by its dev score, thresholds tuned on dev.
+"""Fine-tune the encoder with fastai (discriminative learning rates, one-cycle schedule, the best epoch kept by its dev score, thresholds tuned on dev), and the release recipe: teachers, then a distilled student.
 
 Docs: https://movie-genres.github.io/movie-genres/train.html.md"""
 
@@ -6,12 +6,14 @@ Docs: https://movie-genres.github.io/movie-genres/train.html.md"""
 
 # %% ../nbs/04_train.ipynb #b712a6a5
 from __future__ import annotations
-import json, sys, time
+import hashlib, json, time
+from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
+from .recipe import Recipe, Release, RELEASE
 from .data import read_labelled_csv, read_extra, load_prepared, load_labels, split_dataset, encode_genres, find_data
-from .evaluate import multilabel_scores, scores_at, tune_thresholds
-from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter, layer_splitter,
+from .evaluate import scores_at, tune_thresholds
+from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, TINY)
 from fastai.learner import Learner
 from fastai.callback.schedule import fit_one_cycle, lr_find  # patch Learner
@@ -20,17 +22,17 @@ from fastai.callback.tracker import SaveModelCallback
 from fastai.metrics import AccumMetric, ActivationType
 from fastai.torch_core import set_seed
 
+
 # %% auto #0
-__all__ = ['STUDENT_LAYERS', 'LARGE_TEACHER', 'load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics',
-           'DistillBCE', 'teacher_probs', 'rework_description', 'reworked_descriptions', 'make_learner', 'layer_lrs',
-           'train', 'release']
+__all__ = ['load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE', 'texts_sha256',
+           'teacher_probs', 'save_teacher_probs', 'make_learner', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
 def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (../shared/data, cache, download)
                 extra=None, # more labelled CSV file(s), added to `fit` only (raw CSV only: a prepared folder has its own)
                ) -> dict:
     "`fit`, `dev`, `valid` frames and `labels` from a raw CSV (split on the fly) or a prepared folder."
-    data = Path(data) if data else find_data(log=lambda msg: print(msg, file=sys.stderr))
+    data = Path(data) if data else find_data()
     if data.is_dir():
         if extra: raise ValueError(f"{data}: a prepared folder already holds its extra rows (prepare --extra); give the raw CSV")
         return load_prepared(data)
@@ -40,6 +42,7 @@ def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; defaul
 def targets(df: pd.DataFrame, labels: list[str]) -> np.ndarray:
     "Multi-hot matrix of a frame's `genre_list`."
     return np.stack([encode_genres(g, labels) for g in df.genre_list])
+
 
 # %% ../nbs/04_train.ipynb #43e481aa
 def micro_f1(probs, y): return scores_at(probs, y)['micro_f1']
@@ -67,141 +70,96 @@ class DistillBCE(nn.Module):
         return (1 - self.distill_weight) * self.hard(logits, y) + self.distill_weight * self.soft(logits, p_teacher)
 
 # %% ../nbs/04_train.ipynb #58114c43
-def teacher_probs(checkpoints: list, # teacher checkpoint folders
+def texts_sha256(texts: list[str]) -> str:
+    "A fingerprint of a list of texts, in order: which training rows a teacher file belongs to."
+    return hashlib.sha256('\n'.join(texts).encode()).hexdigest()
+
+def teacher_probs(teacher, # teacher checkpoint folder(s), or a file written by `save_teacher_probs`
                   texts: list[str], # the training descriptions
                   labels: list[str], # the data's genre order, which every teacher must share
                  ) -> np.ndarray:
-    "Mean sigmoid probabilities of the teacher checkpoints on `texts`."
+    "Mean sigmoid probabilities of the teacher checkpoints on `texts`, or the ones a teacher file stored for exactly these texts."
+    if isinstance(teacher, (str, Path)) and Path(teacher).suffix == '.npz':
+        with np.load(teacher) as z:
+            if z['labels'].tolist() != labels: raise ValueError(f"{teacher}: teacher's labels differ from the data's")
+            if str(z['texts_sha256']) != texts_sha256(texts):
+                raise ValueError(f"{teacher}: stored for other training rows ({len(z['probs'])} of them) than these {len(texts)}")
+            return z['probs'].astype(np.float32)
     probs = []
-    for ck in checkpoints:
+    for ck in ([teacher] if isinstance(teacher, (str, Path)) else teacher):
         model, tok, meta = load_checkpoint(ck)
         if meta['labels'] != labels: raise ValueError(f"{ck}: teacher's labels differ from the data's")
         probs.append(predict_probs(model, tok, texts)); del model
     return np.mean(probs, 0)
 
-# %% ../nbs/04_train.ipynb #ebbd4177
-def rework_description(text: str, # the description to rework
-                       other: str, # another description, for a splice
-                       rng: np.random.Generator, # picks the kind of rework and where
-                       word_drop: float=0.2, # share of words dropped by the word-dropping rework
-                      ) -> str:
-    "One reworked copy of `text`: some words dropped, a contiguous span of 60-90% of it kept, or spliced with `other`."
-    words, kind = text.split(), rng.integers(3)
-    if kind == 0:
-        kept = [w for w in words if rng.random() >= word_drop]
-        return ' '.join(kept if len(kept) >= min(5, len(words)) else words)
-    if kind == 1:
-        n = max(1, int(round(len(words) * rng.uniform(0.6, 0.9)))); start = rng.integers(len(words) - n + 1)
-        return ' '.join(words[start:start + n])
-    tail = other.split()
-    return ' '.join(words[:max(1, len(words) // 2)] + tail[len(tail) // 2:])
+def save_teacher_probs(teacher, # teacher checkpoint folder(s)
+                       texts: list[str], # the training descriptions (`load_splits(data, extra)['fit']`)
+                       labels: list[str], # the data's genre order
+                       path: str|Path, # `.npz` file to write
+                      ) -> Path:
+    "Store the teachers' mean probabilities on `texts` as float16, with the labels and the texts' fingerprint."
+    p = teacher_probs(teacher, texts, labels)
+    np.savez_compressed(path, probs=p.astype(np.float16), labels=np.array(labels), texts_sha256=np.array(texts_sha256(texts)))
+    return Path(path)
 
-def reworked_descriptions(texts: list[str], # the training descriptions
-                          copies: int=1, # reworked copies of each
-                          seed: int=42,
-                         ) -> list[str]:
-    "`copies` reworked copies of every text (`rework_description`, the splice partner drawn at random), none equal to an original."
-    rng, originals, out = np.random.default_rng(seed), set(texts), []
-    for _ in range(copies):
-        partners = rng.permutation(len(texts))
-        out += [rework_description(t, texts[j], rng) for t, j in zip(texts, partners)]
-    return [t for t in out if t not in originals]
 
 # %% ../nbs/04_train.ipynb #68ececd9
 def make_learner(model, dls, y_fit: np.ndarray|None=None, pos_weight_power: float=0., wd: float=0.01, path='.',
-                 distill_weight: float=0., splitter=genre_splitter):
-    "A fastai `Learner` for `GenreModel` with a parameter-group `splitter` (default: encoder, head) and the dev metrics."
+                 distill_weight: float=0.):
+    "A fastai `Learner` for `GenreModel`: encoder and head in two parameter groups, the dev metrics, fp16 on a GPU."
     pos_weight = None
     if pos_weight_power and y_fit is not None:
         pos = y_fit.sum(0).clip(1); pos_weight = torch.tensor(((len(y_fit)-pos)/pos) ** pos_weight_power, dtype=torch.float32)
     loss = DistillBCE(distill_weight, pos_weight.to(dls.device) if pos_weight is not None else None)
-    learn = Learner(dls, model.to(dls.device), loss_func=loss, splitter=splitter, metrics=dev_metrics(),
+    learn = Learner(dls, model.to(dls.device), loss_func=loss, splitter=genre_splitter, metrics=dev_metrics(),
                     wd=wd, path=path, model_dir='.')
     if torch.cuda.is_available(): learn = learn.to_fp16()
     return learn
 
-# %% ../nbs/04_train.ipynb #a73cb00f
-def layer_lrs(n_layers: int, # transformer layers in the encoder
-              lr: float, # the top layer's peak learning rate
-              head_lr_mult: float, # head rate = lr * this
-              lr_decay: float, # each group below learns at this times the one above
-             ) -> np.ndarray:
-    "Peak learning rates for `layer_splitter`'s groups: embeddings, layers bottom to top, head."
-    return np.array([lr * lr_decay ** (n_layers - g) for g in range(n_layers + 1)] + [lr * head_lr_mult])
-
-# %% ../nbs/04_train.ipynb #2567d769
-STUDENT_LAYERS = 4  # the shipped student's depth (chosen on dev, see the report)
-LARGE_TEACHER = dict(epochs=3, lr=1e-4, head_lr_mult=20., lr_decay=0.85)  # the round-four 12-layer teacher's recipe (one run; see the report)
 
 # %% ../nbs/04_train.ipynb #69c9ac11
-def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: ../shared/data
-          out: str|Path='candidates/minilm', # checkpoint folder to write
-          backbone: str|None=None, # HF model name or folder; default: the packaged all-MiniLM-L6-v2
-          epochs: int=5, # epochs of one-cycle training
-          bs: int=32, # batch size
-          lr: float=2e-4, # encoder learning rate (peak)
-          head_lr_mult: float=10., # head learning rate = lr * this
-          lr_decay: float=1., # < 1: layer-wise decay, each encoder layer at this times the rate of the one above (top = `lr`)
-          max_length: int=128, # tokens kept per description
-          pos_weight_power: float=0., # up-weight rare genres' positives by (neg/pos)^this; 0 = plain BCE
-          n_layers: int|None=None, # keep only the backbone's bottom `n_layers` layers (a faster student)
-          ffn_size: int|None=None, # keep only this many feed-forward units per layer (a faster student)
-          teacher: str|Path|list|None=None, # checkpoint(s) whose (mean) probabilities on the fit rows the model also learns from
-          distill_weight: float=0.5, # share of the teacher's loss when `teacher` is given
-          augment: int=0, # reworked copies of each fit description (`reworked_descriptions`), learnt from the teacher alone
-          dropout: float=0.1, # dropout before the head
-          wd: float=0.01, # weight decay
+def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
+          data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: `find_data()`
+          out: str|Path='candidates/model', # checkpoint folder to write
+          teacher=None, # checkpoint folder(s) or a `save_teacher_probs` file: probabilities the model also learns from
+          extra=None, # more labelled CSV file(s) for the training part (see `data.read_extra`)
           tiny: bool=False, # random-init 2-layer model (tests)
           limit: int|None=None, # use only this many fit rows (and a quarter as many dev rows)
-          extra=None, # more labelled CSV file(s) for the training part (see `data.read_extra`)
-          seed: int=42, # seed for init and shuffling
           progress: bool=True, # show fastai's progress bars
          ) -> dict:
-    "Fine-tune a `GenreModel`, keep the best dev epoch, tune thresholds on dev, save a checkpoint; returns its metadata."
-    if not 0 < lr_decay <= 1: raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay}")
-    if augment and not teacher: raise ValueError('augment needs a teacher: its probabilities are the only labels of reworked descriptions')
-    set_seed(seed, reproducible=True)
+    "Fine-tune a `GenreModel` by `recipe`, keep the best dev epoch, tune thresholds on dev, save a checkpoint; returns its metadata."
+    r = recipe
+    set_seed(r.seed, reproducible=True)
     t0 = time.time()
     splits = load_splits(data, extra); labels = splits['labels']
     fit, dev = splits['fit'], splits['dev']
     if limit: fit, dev = fit.head(limit), dev.head(max(limit // 4, 8))
     y_fit, y_dev = targets(fit, labels), targets(dev, labels)
-    tok = load_tokenizer(backbone, max_length)
-    model = build_model(len(labels), backbone, dropout=dropout, n_layers=n_layers, ffn_size=ffn_size, **(TINY if tiny else {}), pretrained=not tiny)
+    tok = load_tokenizer(r.backbone, r.max_length)
+    model = build_model(len(labels), r.backbone, dropout=r.dropout, n_layers=r.n_layers, **(TINY if tiny else {}), pretrained=not tiny)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    y_train, fit_texts = y_fit, fit.description.tolist()
-    teachers = [] if not teacher else [teacher] if isinstance(teacher, (str, Path)) else list(teacher)
-    reworked = reworked_descriptions(fit_texts, augment, seed) if augment else []
-    if teachers:
-        p_teacher = teacher_probs(teachers, fit_texts + reworked, labels)
-        y_labels = np.concatenate([y_fit, p_teacher[len(fit_texts):]])   # a reworked row's labels are the teacher's probabilities
-        y_train = np.concatenate([y_labels, p_teacher], 1)
-    dls = genre_dataloaders(tok, fit_texts + reworked, y_train, dev.description, y_dev, bs=bs, seed=seed)
-    layered = lr_decay < 1
-    learn = make_learner(model, dls, y_fit, pos_weight_power, wd, path=out, distill_weight=distill_weight if teachers else 0.,
-                         splitter=layer_splitter if layered else genre_splitter)
-    lrs = layer_lrs(model.encoder.config.num_hidden_layers, lr, head_lr_mult, lr_decay) if layered else slice(lr, lr*head_lr_mult)
+    fit_texts, y_train = fit.description.tolist(), y_fit
+    if teacher is not None: y_train = np.concatenate([y_fit, teacher_probs(teacher, fit_texts, labels)], 1)
+    dls = genre_dataloaders(tok, fit_texts, y_train, dev.description, y_dev, bs=r.bs, seed=r.seed)
+    learn = make_learner(model, dls, y_fit, r.pos_weight_power, r.wd, path=out, distill_weight=r.distill_weight if teacher is not None else 0.)
     cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
-    if progress: learn.fit_one_cycle(epochs, lrs, cbs=cbs)
+    if progress: learn.fit_one_cycle(r.epochs, slice(r.lr, r.lr * r.head_lr_mult), cbs=cbs)
     else:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lrs, cbs=cbs)
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(r.epochs, slice(r.lr, r.lr * r.head_lr_mult), cbs=cbs)
     (out/'best.pth').unlink(missing_ok=True)
     model = learn.model.float().cpu().eval()
     names = learn.recorder.metric_names[1:-1]
     history = [dict(zip(names, map(float, v))) for v in learn.recorder.values]
-    best_epoch = int(np.argmax([h['f1_tuned'] for h in history]))
     dev_probs = predict_probs(model, tok, dev.description.tolist())
     thresholds = tune_thresholds(dev_probs, y_dev)
     dev_scores = scores_at(dev_probs, y_dev, thresholds, labels)
-    meta = dict(labels=labels, thresholds=thresholds.tolist(), max_length=max_length,
-                backbone='sentence-transformers/all-MiniLM-L6-v2' if backbone is None else str(backbone),
-                recipe=dict(epochs=epochs, bs=bs, lr=lr, head_lr_mult=head_lr_mult, lr_decay=lr_decay, pos_weight_power=pos_weight_power,
-                            dropout=dropout, wd=wd, tiny=tiny, limit=limit, seed=seed, fit_rows=len(fit), dev_rows=len(dev),
-                            extra=[str(e) for e in ([extra] if isinstance(extra, (str, Path)) else extra or [])] or None,
-                            n_layers=n_layers, ffn_size=ffn_size, teacher=[str(t) for t in teachers] or None,
-                            distill_weight=distill_weight if teachers else None,
-                            augment=augment, reworked_rows=len(reworked)),
-                history=history, best_epoch=best_epoch + 1,
+    teachers = [] if teacher is None else [teacher] if isinstance(teacher, (str, Path)) else list(teacher)
+    meta = dict(labels=labels, thresholds=thresholds.tolist(), max_length=r.max_length,
+                backbone='sentence-transformers/all-MiniLM-L6-v2' if r.backbone is None else str(r.backbone),
+                recipe=dict(asdict(r), teacher=[str(t) for t in teachers] or None, fit_rows=len(fit), dev_rows=len(dev),
+                            extra=[Path(e).name for e in ([extra] if isinstance(extra, (str, Path)) else extra or [])] or None,
+                            tiny=tiny, limit=limit),
+                history=history, best_epoch=int(np.argmax([h['f1_tuned'] for h in history])) + 1,
                 dev=dict(micro_f1=dev_scores['micro_f1'], macro_f1=dev_scores['macro_f1'], samples_f1=dev_scores['samples_f1'],
                          at_05=dict(micro_f1=micro_f1(dev_probs, y_dev), macro_f1=macro_f1(dev_probs, y_dev))),
                 train_seconds=round(time.time() - t0, 1),
@@ -210,29 +168,24 @@ def train(data: str|Path|None=None, # raw CSV (`title, description, genres`) or 
     np.save(out/'dev_probs.npy', dev_probs)
     return meta
 
+
 # %% ../nbs/04_train.ipynb #2ca22805
-def release(out: str|Path='candidates/release', # folder for the teachers and the students
-            data: str|Path|None=None, # raw CSV or `prepare`d folder; default: ../shared/data
-            student_layers: int=STUDENT_LAYERS, # bottom layers of the backbone the students keep
-            student_epochs: int=7, # epochs of each student's training
-            generations: int=1, # students in turn, each taught by the teachers and every student before it (2: born-again)
-            later_distill_weight: float=0.8, # share of the mentors' loss for the second and later students (the first: 0.5)
-            large_teacher: str|None=None, # backbone of a third teacher trained with `LARGE_TEACHER` (e.g. 'all-mpnet-base-v2')
+def release(out: str|Path='candidates/release', # folder for the teachers, their probabilities and the student
+            data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()`
+            plan: Release=RELEASE, # what to train
+            teacher: str|Path|None=None, # a stored `save_teacher_probs` file: skip training the teachers
             **train_kw, # passed to every `train` call (e.g. `tiny`, `limit`, `progress`)
            ) -> dict:
-    "Train the two teachers and the students (earlier ones already in `out` are reused); the last student's metadata and `checkpoint`."
-    if generations < 1: raise ValueError(f"generations must be 1 or more, got {generations}")
-    out = Path(out)
-    teachers = {out/'teacher-bce': {}, out/'teacher-pw05': dict(epochs=6, pos_weight_power=0.5)}
-    if large_teacher: teachers[out/'teacher-large'] = dict(LARGE_TEACHER, backbone=large_teacher)
-    for path, recipe in teachers.items():
-        if not (path/'checkpoint.json').exists(): train(data, path, **{**train_kw, **recipe})
-    mentors = list(teachers)
-    for g in range(generations):
-        path = out/('student' if g == 0 else f'student-{g+1}')
-        if g == generations - 1 or not (path/'checkpoint.json').exists():
-            meta = train(data, path, **{**train_kw, 'epochs': student_epochs}, n_layers=student_layers, teacher=mentors,
-                         distill_weight=0.5 if g == 0 else later_distill_weight)
-        mentors.append(path)
-    return dict(meta, checkpoint=str(path))
+    "Train the plan's teachers, store their probabilities on the training rows, distil the student; its metadata and `checkpoint`."
+    out, data = Path(out), Path(data) if data else find_data()
+    extra = None if data.is_dir() else [data.parent/'extra'/f for f in plan.extra] or None
+    probs = Path(teacher) if teacher else out/'teacher-probs.npz'
+    if not probs.exists():
+        for name, recipe in plan.teachers.items():
+            if not (out/name/'checkpoint.json').exists(): train(recipe, data, out/name, extra=extra, **train_kw)
+        splits = load_splits(data, extra); fit = splits['fit']
+        if train_kw.get('limit'): fit = fit.head(train_kw['limit'])
+        save_teacher_probs([out/n for n in plan.teachers], fit.description.tolist(), splits['labels'], probs)
+    meta = train(plan.student, data, out/'student', teacher=probs, extra=extra, **train_kw)
+    return dict(meta, checkpoint=str(out/'student'))
 

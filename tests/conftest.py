@@ -17,8 +17,8 @@ def cli() -> list[str]:
 
 @pytest.fixture(scope='session')
 def shared_data() -> Path:
-    from movie_genres.data import shared_data_dir
-    d = shared_data_dir()
+    from movie_genres.data import find_data
+    d = find_data(download=False).parent
     assert (d/'Movie_details.csv').exists(), d
     return d
 

@@ -1,4 +1,4 @@
-"""End-to-end: the `movie-genres` console script as a user runs it (contracts in DESIGN.md)."""
+"""End-to-end: the `movie-genres` console script as a user runs it."""
 import json, os, signal, subprocess, time
 from pathlib import Path
 import pandas as pd
@@ -92,27 +92,23 @@ def test_train_export_predict_tiny(cli, tmp_path):
     assert {'labels', 'thresholds', 'max_length', 'backbone', 'metrics'} <= set(cfg)
     r = run(cli, 'predict', '--model', str(tmp_path/'model'), WIZARD)
     assert r.returncode == 0 and r.stdout.strip(), r.stderr
-    # the same checkpoint with the lexical component: its weight is chosen on dev and every path blends it in
-    r = run(cli, 'export', '--checkpoint', str(tmp_path/'ck'), '--out', str(tmp_path/'lex'), '--lexical', '--f1-tol', '0.05')
-    assert r.returncode == 0, r.stderr[-2000:]
-    weight = json.loads(r.stdout.strip().splitlines()[-1])['lexical_weight']
-    cfg = json.loads((tmp_path/'lex'/'config.json').read_text())
-    assert cfg['blend']['lexical'] == weight and len(cfg['blend']['dev_cv']) == 11
-    assert (tmp_path/'lex'/'lexical.npz').exists() == (weight > 0)
-    r = run(cli, 'predict', '--model', str(tmp_path/'lex'), WIZARD)
-    assert r.returncode == 0 and r.stdout.strip(), r.stderr
 
 
 def test_train_release_tiny(cli, tmp_path):
-    "`train --release`: two teachers with their recipes, then two students in turn, the second taught by all three."
-    r = run(cli, 'train', '--release', '--generations', '2', '--tiny', '--limit', '120', '--epochs', '1', '--out', str(tmp_path/'rel'))
+    "`train --release`: the teachers with their recipes, their probabilities stored, then the student; a stored file alone trains the student."
+    from movie_genres.recipe import RELEASE
+    r = run(cli, 'train', '--release', '--tiny', '--limit', '120', '--epochs', '1', '--out', str(tmp_path/'rel'))
     assert r.returncode == 0, r.stderr[-2000:]
-    assert json.loads(r.stdout.strip().splitlines()[-1])['checkpoint'] == str(tmp_path/'rel'/'student-2')
+    assert json.loads(r.stdout.strip().splitlines()[-1])['checkpoint'] == str(tmp_path/'rel'/'student')
+    assert sorted(p.name for p in (tmp_path/'rel').iterdir()) == sorted([*RELEASE.teachers, 'student', 'teacher-probs.npz'])
     recipe = lambda name: json.loads((tmp_path/'rel'/name/'checkpoint.json').read_text())['recipe']
-    assert recipe('teacher-pw05')['pos_weight_power'] == 0.5 and recipe('teacher-bce')['pos_weight_power'] == 0
-    assert recipe('student')['teacher'] == [str(tmp_path/'rel'/'teacher-bce'), str(tmp_path/'rel'/'teacher-pw05')]
-    assert recipe('student-2')['teacher'] == [str(tmp_path/'rel'/n) for n in ['teacher-bce', 'teacher-pw05', 'student']]
-    assert recipe('student')['n_layers'] == recipe('student-2')['n_layers'] == 1
+    for name, teacher in RELEASE.teachers.items(): assert recipe(name)['pos_weight_power'] == teacher.pos_weight_power
+    assert recipe('student')['teacher'] == [str(tmp_path/'rel'/'teacher-probs.npz')] and recipe('student')['n_layers'] == 1
+    assert recipe('student')['extra'] == RELEASE.extra
+    r = run(cli, 'train', '--release', '--tiny', '--limit', '120', '--epochs', '1', '--out', str(tmp_path/'again'),
+            '--teacher', str(tmp_path/'rel'/'teacher-probs.npz'))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path/'again').iterdir()) == ['student']
 
 
 def _ctrl_c_enabled():

@@ -1,4 +1,4 @@
-"""End-to-end: `movie-genres predict --engine ray` on real Ray clusters started on this machine (contract in DESIGN.md)."""
+"""End-to-end: `movie-genres predict --engine ray` on real Ray clusters started on this machine."""
 import os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
