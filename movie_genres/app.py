@@ -127,7 +127,7 @@ def architecture_line(config: dict) -> str:
     shape = f" ({a['layers']} layers, feed-forward {a['ffn']}, {a['parameters']/1e6:.1f}M parameters)" if a else ''
     if recipe.get('teacher'):
         return (f"a student of `{config.get('backbone', '?')}`{shape}: its bottom layers, distilled with fastai from "
-                f"{len(recipe['teacher'])} fine-tuned teacher model{'s' if len(recipe['teacher']) > 1 else ''} and the labels")
+                f"fine-tuned teacher models and the labels")
     return f"`{config.get('backbone', '?')}`{shape} fine-tuned with fastai"
 
 def model_card(clf: GenreClassifier) -> str:

@@ -265,6 +265,7 @@ def main(argv: list[str]|None=None) -> int:
     p = _parser(); a = p.parse_args(argv)
     if a.command == 'train' and a.release and a.teacher and (len(a.teacher) > 1 or not a.teacher[0].endswith('.npz')):
         p.error('--release --teacher takes one stored teacher-probabilities file (.npz)')
+    if a.command == 'train' and a.release and a.extra: p.error("--release trains on its recipe's own extra files: leave out --extra")
     try: return _COMMANDS[a.command](a)
     except (DataError, ModelError, EmptyTextError, EngineError, FileNotFoundError, ScrapeBlocked) as e:
         print(f"movie-genres: error: {e}", file=sys.stderr); return 2

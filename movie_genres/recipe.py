@@ -34,11 +34,12 @@ class Recipe:
 # %% ../nbs/04_recipe.ipynb #14c819d3
 @dataclass
 class Release:
-    "The shipped model's recipe: teachers trained first, then a student distilled from their mean probabilities."
+    "The shipped model's recipe: teachers, a student distilled from their mean probabilities, then a short stage on the seed rows alone."
     teachers: dict # checkpoint name -> the `Recipe` of each teacher
     student: Recipe # the student's recipe (its `n_layers` make it small)
+    seed_stage: Recipe|None = None # then, from the student's weights, a short fine-tune on the seed's own training rows
     extra: list = field(default_factory=list) # extra training files, by name, from the `extra/` folder beside the raw data
 
-RELEASE = Release(teachers={'teacher-bce': Recipe(), 'teacher-pw05': Recipe(epochs=6, pos_weight_power=0.5)},
-                  student=Recipe(epochs=7, n_layers=4), extra=['imdb_extra.csv'])
+RELEASE = Release(teachers={'teacher': Recipe(epochs=3)}, student=Recipe(epochs=4, n_layers=4),
+                  seed_stage=Recipe(epochs=2, lr=5e-5, n_layers=4), extra=['imdb_extra.csv', 'imdb_extra2.csv'])
 

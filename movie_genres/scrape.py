@@ -10,10 +10,12 @@ import csv, html, json, os, re, shutil, tempfile, time
 from pathlib import Path
 from urllib.parse import urljoin
 from .data import clean_description, format_genres, REFERENCE_LABELS
+from fastcore.basics import patch
+
 
 # %% auto #0
 __all__ = ['DEFAULT_URL', 'CARD', 'MORE_BUTTON', 'FIELDS', 'search_url', 'ScrapeBlocked', 'search_items', 'title_json_ld',
-           'is_block_page', 'make_driver', 'RowSink', 'Scraper', 'run', 'scrape']
+           'is_block_page', 'make_driver', 'RowSink', 'Scraper', 'scrape']
 
 # %% ../nbs/11_scrape.ipynb #6005b385
 def search_url(title_type: str='feature', # IMDb title type: feature, tv_movie, documentary, ...
@@ -157,6 +159,7 @@ class Scraper:
         return page
 
 # %% ../nbs/11_scrape.ipynb #45656b5f
+@patch
 def _cards(self: Scraper) -> list[dict]:
     "Id, title, year and plot of every result card rendered so far, in page order."
     return self.driver.execute_script("""
@@ -168,6 +171,7 @@ def _cards(self: Scraper) -> list[dict]:
                 year: meta ? meta.textContent.trim() : '', description: plot ? plot.textContent.trim() : ''};
       });""", CARD)
 
+@patch
 def _title_page(self: Scraper, card: dict) -> dict|None:
     "Complete a card from its title page (JSON-LD, else DOM); None if the page would not load."
     from selenium.common.exceptions import TimeoutException
@@ -187,15 +191,15 @@ def _title_page(self: Scraper, card: dict) -> dict|None:
     return dict(card, title=card['title'] or info['title'], description=info['description'] or clean_description(card['description']),
                 genres=info['genres'])
 
-Scraper._cards, Scraper._title_page = _cards, _title_page
-
 # %% ../nbs/11_scrape.ipynb #cd9e79b2
+@patch
 def _keep(self: Scraper, row: dict) -> bool:
     if self.known is not None: row['genres'] = [g for g in row['genres'] if g in self.known]
     if not row['description']: self.sink.note('skipped', row['imdb_id'], 'no description'); return False
     if not row['genres']: self.sink.note('skipped', row['imdb_id'], 'no known genre'); return False
     return True
 
+@patch
 def _click_more(self: Scraper, n_cards: int) -> bool:
     "Click '50 more' and wait for new cards; False when there is no button (the end of the results)."
     from selenium.webdriver.common.by import By
@@ -206,9 +210,8 @@ def _click_more(self: Scraper, n_cards: int) -> bool:
     _wait(self.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, CARD)) > n_cards, self.wait_timeout)
     return True
 
-Scraper._keep, Scraper._click_more = _keep, _click_more
-
 # %% ../nbs/11_scrape.ipynb #e500149e
+@patch
 def run(self: Scraper) -> dict:
     "Scrape until `limit` rows are in the output (or the results end); returns counters."
     from selenium.webdriver.common.by import By
@@ -246,8 +249,6 @@ def run(self: Scraper) -> dict:
         except Exception: pass
     return dict(rows=len(self.sink), new=len(self.sink) - start, failed=dict(self.sink.ckpt['failed']),
                 skipped=dict(self.sink.ckpt['skipped']), out=str(self.sink.path))
-
-Scraper.run = run
 
 # %% ../nbs/11_scrape.ipynb #0c404bdd
 def scrape(out: str|Path, # CSV to write or extend (resumes: ids already there are skipped)

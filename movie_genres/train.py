@@ -84,7 +84,7 @@ def teacher_probs(teacher, # teacher checkpoint folder(s), or a file written by 
             if z['labels'].tolist() != labels: raise ValueError(f"{teacher}: teacher's labels differ from the data's")
             if str(z['texts_sha256']) != texts_sha256(texts):
                 raise ValueError(f"{teacher}: stored for other training rows ({len(z['probs'])} of them) than these {len(texts)}")
-            return z['probs'].astype(np.float32)
+            return z['probs'].astype(np.float32) / 255
     probs = []
     for ck in ([teacher] if isinstance(teacher, (str, Path)) else teacher):
         model, tok, meta = load_checkpoint(ck)
@@ -97,9 +97,9 @@ def save_teacher_probs(teacher, # teacher checkpoint folder(s)
                        labels: list[str], # the data's genre order
                        path: str|Path, # `.npz` file to write
                       ) -> Path:
-    "Store the teachers' mean probabilities on `texts` as float16, with the labels and the texts' fingerprint."
-    p = teacher_probs(teacher, texts, labels)
-    np.savez_compressed(path, probs=p.astype(np.float16), labels=np.array(labels), texts_sha256=np.array(texts_sha256(texts)))
+    "Store the teachers' mean probabilities on `texts` in steps of 1/255 (a byte each), with the labels and the texts' fingerprint."
+    p = np.round(teacher_probs(teacher, texts, labels) * 255).astype(np.uint8)
+    np.savez_compressed(path, probs=p, labels=np.array(labels), texts_sha256=np.array(texts_sha256(texts)))
     return Path(path)
 
 
@@ -121,7 +121,8 @@ def make_learner(model, dls, y_fit: np.ndarray|None=None, pos_weight_power: floa
 def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
           data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: `find_data()`
           out: str|Path='candidates/model', # checkpoint folder to write
-          teacher=None, # checkpoint folder(s) or a `save_teacher_probs` file: probabilities the model also learns from
+          teacher=None, # checkpoint folder(s), a `save_teacher_probs` file, or an array (fit rows x labels): probabilities to also learn from
+          init: str|Path|None=None, # a checkpoint to start from instead of the backbone (a further stage of training)
           extra=None, # more labelled CSV file(s) for the training part (see `data.read_extra`)
           tiny: bool=False, # random-init 2-layer model (tests)
           limit: int|None=None, # use only this many fit rows (and a quarter as many dev rows)
@@ -136,10 +137,14 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     if limit: fit, dev = fit.head(limit), dev.head(max(limit // 4, 8))
     y_fit, y_dev = targets(fit, labels), targets(dev, labels)
     tok = load_tokenizer(r.backbone, r.max_length)
-    model = build_model(len(labels), r.backbone, dropout=r.dropout, n_layers=r.n_layers, **(TINY if tiny else {}), pretrained=not tiny)
+    if init: model = load_checkpoint(init)[0].train()
+    else: model = build_model(len(labels), r.backbone, dropout=r.dropout, n_layers=r.n_layers, **(TINY if tiny else {}), pretrained=not tiny)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     fit_texts, y_train = fit.description.tolist(), y_fit
-    if teacher is not None: y_train = np.concatenate([y_fit, teacher_probs(teacher, fit_texts, labels)], 1)
+    if teacher is not None:
+        p_teacher = np.asarray(teacher, np.float32) if isinstance(teacher, np.ndarray) else teacher_probs(teacher, fit_texts, labels)
+        if len(p_teacher) != len(fit_texts): raise ValueError(f"{len(p_teacher)} teacher probabilities for {len(fit_texts)} training rows")
+        y_train = np.concatenate([y_fit, p_teacher], 1)
     dls = genre_dataloaders(tok, fit_texts, y_train, dev.description, y_dev, bs=r.bs, seed=r.seed)
     learn = make_learner(model, dls, y_fit, r.pos_weight_power, r.wd, path=out, distill_weight=r.distill_weight if teacher is not None else 0.)
     cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
@@ -153,12 +158,14 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     dev_probs = predict_probs(model, tok, dev.description.tolist())
     thresholds = tune_thresholds(dev_probs, y_dev)
     dev_scores = scores_at(dev_probs, y_dev, thresholds, labels)
-    teachers = [] if teacher is None else [teacher] if isinstance(teacher, (str, Path)) else list(teacher)
+    teachers = ([] if teacher is None else ['(probabilities given)'] if isinstance(teacher, np.ndarray)
+                else [teacher] if isinstance(teacher, (str, Path)) else list(teacher))
     meta = dict(labels=labels, thresholds=thresholds.tolist(), max_length=r.max_length,
                 backbone='sentence-transformers/all-MiniLM-L6-v2' if r.backbone is None else str(r.backbone),
                 recipe=dict(asdict(r), teacher=[str(t) for t in teachers] or None, fit_rows=len(fit), dev_rows=len(dev),
                             extra=[Path(e).name for e in ([extra] if isinstance(extra, (str, Path)) else extra or [])] or None,
-                            tiny=tiny, limit=limit),
+                            tiny=tiny, limit=limit,
+                            init=dict(checkpoint=str(init), recipe=json.loads((Path(init)/'checkpoint.json').read_text())['recipe']) if init else None),
                 history=history, best_epoch=int(np.argmax([h['f1_tuned'] for h in history])) + 1,
                 dev=dict(micro_f1=dev_scores['micro_f1'], macro_f1=dev_scores['macro_f1'], samples_f1=dev_scores['samples_f1'],
                          at_05=dict(micro_f1=micro_f1(dev_probs, y_dev), macro_f1=macro_f1(dev_probs, y_dev))),
@@ -176,7 +183,7 @@ def release(out: str|Path='candidates/release', # folder for the teachers, their
             teacher: str|Path|None=None, # a stored `save_teacher_probs` file: skip training the teachers
             **train_kw, # passed to every `train` call (e.g. `tiny`, `limit`, `progress`)
            ) -> dict:
-    "Train the plan's teachers, store their probabilities on the training rows, distil the student; its metadata and `checkpoint`."
+    "Train the plan's teachers, store their probabilities on the training rows, distil the student, run the seed stage; the last model's metadata and `checkpoint`."
     out, data = Path(out), Path(data) if data else find_data()
     extra = None if data.is_dir() else [data.parent/'extra'/f for f in plan.extra] or None
     probs = Path(teacher) if teacher else out/'teacher-probs.npz'
@@ -186,6 +193,13 @@ def release(out: str|Path='candidates/release', # folder for the teachers, their
         splits = load_splits(data, extra); fit = splits['fit']
         if train_kw.get('limit'): fit = fit.head(train_kw['limit'])
         save_teacher_probs([out/n for n in plan.teachers], fit.description.tolist(), splits['labels'], probs)
-    meta = train(plan.student, data, out/'student', teacher=probs, extra=extra, **train_kw)
-    return dict(meta, checkpoint=str(out/'student'))
+    meta, last = train(plan.student, data, out/'student', teacher=probs, extra=extra, **train_kw), out/'student'
+    if plan.seed_stage:                                    # the seed's fit rows come first in every fit split
+        splits, seed_fit, limit = load_splits(data, extra), load_splits(data)['fit'], train_kw.get('limit')
+        fit = splits['fit'].head(limit) if limit else splits['fit']
+        if limit: seed_fit = seed_fit.head(limit)
+        if fit.description.head(len(seed_fit)).tolist() != seed_fit.description.tolist(): raise ValueError('seed rows out of order')
+        p_seed = teacher_probs(probs, fit.description.tolist(), splits['labels'])[:len(seed_fit)]
+        meta, last = train(plan.seed_stage, data, out/'student-seed', teacher=p_seed, init=last, **train_kw), out/'student-seed'
+    return dict(meta, checkpoint=str(last))
 

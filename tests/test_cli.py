@@ -95,20 +95,21 @@ def test_train_export_predict_tiny(cli, tmp_path):
 
 
 def test_train_release_tiny(cli, tmp_path):
-    "`train --release`: the teachers with their recipes, their probabilities stored, then the student; a stored file alone trains the student."
+    "`train --release`: the teachers with their recipes, their probabilities stored, the student, the seed stage; a stored file spares the teachers."
     from movie_genres.recipe import RELEASE
     r = run(cli, 'train', '--release', '--tiny', '--limit', '120', '--epochs', '1', '--out', str(tmp_path/'rel'))
     assert r.returncode == 0, r.stderr[-2000:]
-    assert json.loads(r.stdout.strip().splitlines()[-1])['checkpoint'] == str(tmp_path/'rel'/'student')
-    assert sorted(p.name for p in (tmp_path/'rel').iterdir()) == sorted([*RELEASE.teachers, 'student', 'teacher-probs.npz'])
+    assert json.loads(r.stdout.strip().splitlines()[-1])['checkpoint'] == str(tmp_path/'rel'/'student-seed')
+    assert sorted(p.name for p in (tmp_path/'rel').iterdir()) == sorted([*RELEASE.teachers, 'student', 'student-seed', 'teacher-probs.npz'])
     recipe = lambda name: json.loads((tmp_path/'rel'/name/'checkpoint.json').read_text())['recipe']
     for name, teacher in RELEASE.teachers.items(): assert recipe(name)['pos_weight_power'] == teacher.pos_weight_power
     assert recipe('student')['teacher'] == [str(tmp_path/'rel'/'teacher-probs.npz')] and recipe('student')['n_layers'] == 1
-    assert recipe('student')['extra'] == RELEASE.extra
+    assert recipe('student')['extra'] == RELEASE.extra and recipe('student-seed')['extra'] is None    # the seed stage: seed rows only
+    assert recipe('student-seed')['init']['checkpoint'] == str(tmp_path/'rel'/'student')
     r = run(cli, 'train', '--release', '--tiny', '--limit', '120', '--epochs', '1', '--out', str(tmp_path/'again'),
             '--teacher', str(tmp_path/'rel'/'teacher-probs.npz'))
     assert r.returncode == 0, r.stderr[-2000:]
-    assert sorted(p.name for p in (tmp_path/'again').iterdir()) == ['student']
+    assert sorted(p.name for p in (tmp_path/'again').iterdir()) == ['student', 'student-seed']
 
 
 def _ctrl_c_enabled():
