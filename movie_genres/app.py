@@ -15,7 +15,8 @@ from .inference import GenreClassifier, EmptyTextError
 
 # %% auto #0
 __all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'classify', 'also_possible_md', 'empty_probs', 'word_effects',
-           'explain_html', 'classify_file', 'architecture_line', 'model_card', 'card_per_genre', 'build_demo', 'serve']
+           'explain_html', 'classify_file', 'architecture_line', 'trained_rows', 'model_card', 'card_per_genre',
+           'build_demo', 'serve']
 
 # %% ../nbs/08_app.ipynb #4d5d24b3
 EXAMPLES = [
@@ -130,6 +131,12 @@ def architecture_line(config: dict) -> str:
                 f"fine-tuned teacher models and the labels")
     return f"`{config.get('backbone', '?')}`{shape} fine-tuned with fastai"
 
+def trained_rows(config: dict) -> int|None:
+    "The most training rows any stage of the model saw (a last stage on fewer rows starts from a model trained on more)."
+    recipe, rows = (config.get('training') or {}).get('recipe') or {}, []
+    while recipe: rows.append(recipe.get('fit_rows') or 0); recipe = (recipe.get('init') or {}).get('recipe') or {}
+    return max(rows, default=0) or None
+
 def model_card(clf: GenreClassifier) -> str:
     "Markdown: the model, its decision rule, its seed-split scores and its limits (all from the model folder's config)."
     c, m = clf.config, clf.config.get('metrics', {})
@@ -147,7 +154,7 @@ def model_card(clf: GenreClassifier) -> str:
     if cap and 'uncapped' in m:
         count += (f" Without the cap (`--uncapped`) it would name {m['uncapped']['genres_per_movie']:.1f}, for micro-F1 "
                   f"{m['uncapped']['micro_f1']:.3f} / macro-F1 {m['uncapped']['macro_f1']:.3f}.")
-    rows = ((c.get('training') or {}).get('recipe') or {}).get('fit_rows')
+    rows = trained_rows(c)
     return f"""**Model**: {architecture_line(c)}, mean pooling,
 exported to ONNX, fused and quantized to int8 ({Path(clf.path, 'model.onnx').stat().st_size/1e6:.0f} MB); {len(clf.labels)} IMDb genres,
 each with its own threshold tuned on a dev split. It {rule}.

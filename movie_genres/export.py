@@ -143,7 +143,7 @@ def _dev_and_valid(data, labels: list[str]) -> tuple:
 
 def export_model(checkpoint: str|Path, # folder written by `train`
                  out: str|Path, # model folder to write (e.g. movie_genres/model)
-                 data: str|Path|None=None, # raw CSV or prepared folder (dev for the thresholds, validation for the score); default ../shared/data
+                 data: str|Path|None=None, # raw CSV or prepared folder (dev for the thresholds, validation for the score); default: `find_data()`
                  keep_fp32: bool=False, # also keep `model-fp32.onnx` (benchmarks)
                  fuse: bool=True, # apply onnxruntime's transformer fusions before quantizing
                  max_genres: int|None=3, # the decision rule names at most this many genres a movie; None: uncapped
@@ -184,7 +184,7 @@ def export_model(checkpoint: str|Path, # folder written by `train`
 
 # %% ../nbs/06_export.ipynb #e18db85d
 def retune_model(model: str|Path, # model folder to update in place
-                 data: str|Path|None=None, # raw CSV or prepared folder; default ../shared/data
+                 data: str|Path|None=None, # raw CSV or prepared folder; default: `find_data()`
                  max_genres: int|None=3, # the default rule names at most this many genres; None: uncapped
                 ) -> dict:
     "Re-tune a model folder's decision rule on dev with its own int8 probabilities and re-score it on validation; returns the config."
