@@ -88,8 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser('train', help='fine-tune a model by a recipe and save a checkpoint (torch)')
     s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; default {data_default}')
     s.add_argument('--out', '-o', default='candidates/model', help='checkpoint folder (with --release: folder of the teachers and the student)')
-    s.add_argument('--release', action='store_true', help="the shipped model's recipe (recipe.RELEASE): "
-                   f"{len(RELEASE.teachers)} six-layer teachers, then a {RELEASE.student.n_layers}-layer student distilled from them")
+    s.add_argument('--release', action='store_true', help="the shipped model's recipe (recipe.RELEASE): teacher(s), a "
+                   f"{RELEASE.student.n_layers}-layer student distilled from them" + (", then a short stage on the seed rows" if RELEASE.seed_stage else ''))
     s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from, or a stored teacher-probabilities file (.npz); "
                    "with --release, the file spares training the teachers")
     s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
@@ -193,9 +193,10 @@ def _cmd_prepare(a) -> int:
     return 0
 
 def _tiny_release(epochs: int|None):
-    "The release plan shrunk for a smoke test: one-epoch teachers and a one-layer student."
+    "The release plan shrunk for a smoke test: one-epoch teachers, a one-layer student and seed stage."
     shrink = lambda r, **kw: replace(r, epochs=epochs or 1, **kw)
-    return replace(RELEASE, teachers={k: shrink(r) for k, r in RELEASE.teachers.items()}, student=shrink(RELEASE.student, n_layers=1))
+    return replace(RELEASE, teachers={k: shrink(r) for k, r in RELEASE.teachers.items()}, student=shrink(RELEASE.student, n_layers=1),
+                   seed_stage=RELEASE.seed_stage and shrink(RELEASE.seed_stage, n_layers=1))
 
 def _cmd_train(a) -> int:
     from movie_genres.train import train, release
