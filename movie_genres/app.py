@@ -10,13 +10,13 @@ import html, os, string, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 import gradio as gr
-from .data import DataError
+from .data import DataError, REFERENCE_LABELS
 from .inference import GenreClassifier, EmptyTextError
 
 # %% auto #0
-__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'classify', 'also_possible_md', 'empty_probs', 'word_effects',
-           'explain_html', 'classify_file', 'architecture_line', 'trained_rows', 'model_card', 'card_per_genre',
-           'build_demo', 'serve']
+__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'speaks_imdb', 'examples_for', 'classify', 'also_possible_md',
+           'empty_probs', 'word_effects', 'explain_html', 'classify_file', 'architecture_line', 'trained_rows',
+           'model_card', 'card_per_genre', 'build_demo', 'serve']
 
 # %% ../nbs/08_app.ipynb #4d5d24b3
 EXAMPLES = [
@@ -28,6 +28,14 @@ EXAMPLES = [
     "A penniless musician and an aspiring actress fall in love in Los Angeles while pursuing their dreams.",
 ]
 MAX_UPLOAD_MB = 50
+def speaks_imdb(labels: list[str]) -> bool:
+    "Whether a model's labels are IMDb's 21 genres (the page then compares it with the reference)."
+    return set(labels) == set(REFERENCE_LABELS)
+
+def examples_for(clf: GenreClassifier) -> list[str]:
+    "The descriptions the page offers to click: `EXAMPLES` for IMDb's genres, else the model's own (from its config)."
+    return EXAMPLES if speaks_imdb(clf.labels) else clf.config.get('examples') or EXAMPLES
+
 
 # %% ../nbs/08_app.ipynb #2720318e
 def _probs(clf: GenreClassifier, text: str) -> np.ndarray:
@@ -138,25 +146,35 @@ def trained_rows(config: dict) -> int|None:
     return max(rows, default=0) or None
 
 def model_card(clf: GenreClassifier) -> str:
-    "Markdown: the model, its decision rule, its seed-split scores and its limits (all from the model folder's config)."
-    c, m = clf.config, clf.config.get('metrics', {})
+    "Markdown: the model, its decision rule, its validation scores and its limits (all from the model folder's config)."
+    c, m, imdb = clf.config, clf.config.get('metrics', {}), speaks_imdb(clf.labels)
     pg = m.get('per_genre', {})
     weak = sorted((g for g, v in pg.items() if v['f1'] < 0.3), key=lambda g: pg[g]['f1'])
     weak = (', '.join(f"{g} (F1 {pg[g]['f1']:.2f} on {pg[g]['support']} validation movies)" for g in weak)
             + ' are found rarely') if weak else 'they are found less reliably'
     scores = (f"micro-F1 **{m['micro_f1']:.3f}**, macro-F1 **{m['macro_f1']:.3f}**, samples-F1 {m['samples_f1']:.3f}, "
               f"accuracy_multi {m['accuracy_multi']:.3f}" if m else 'no metrics recorded')
-    cap = c.get('max_genres')
-    rule = (f"names at most {cap} genres a movie, as IMDb does (the most likely of those over their thresholds), and at least "
-            f"its most likely one" if cap else "names every genre over its threshold, and at least the most likely one")
-    count = (f" It names {m['genres_per_movie']:.1f} genres a movie on the validation movies, where IMDb gives "
+    cap, truth = c.get('max_genres'), 'IMDb' if imdb else 'the data'
+    rule = (f"names at most {cap} genres a movie{', as IMDb does' if imdb else ''} (the most likely of those over their thresholds), "
+            f"and at least its most likely one" if cap else "names every genre over its threshold, and at least the most likely one")
+    count = (f" It names {m['genres_per_movie']:.1f} genres a movie on the validation movies, where {truth} gives "
              f"{m['true_genres_per_movie']:.1f}." if 'genres_per_movie' in m else '')
     if cap and 'uncapped' in m:
         count += (f" Without the cap (`--uncapped`) it would name {m['uncapped']['genres_per_movie']:.1f}, for micro-F1 "
                   f"{m['uncapped']['micro_f1']:.3f} / macro-F1 {m['uncapped']['macro_f1']:.3f}.")
-    rows = trained_rows(c)
+    rows, size = trained_rows(c), Path(clf.path, 'model.onnx').stat().st_size/1e6
+    if not imdb:
+        return f"""**Model**: {architecture_line(c)}, mean pooling,
+exported to ONNX, fused and quantized to int8 ({size:.0f} MB); {len(clf.labels)} labels of its own ({', '.join(clf.labels)}),
+each with its own threshold tuned on a dev split. It {rule}.
+
+**Scores** on its {m.get('rows', '?')} validation movies: {scores}.
+
+**Limits**: trained on {f'{rows:,}' if rows else 'its'} descriptions; it reads only the description (not the title, year or
+cast). Rare labels had few training examples: {weak}. Labels are themselves subjective, so expect a plausible extra one or a
+missing one.{count} Text longer than {c.get('max_length', 128)} tokens is cut."""
     return f"""**Model**: {architecture_line(c)}, mean pooling,
-exported to ONNX, fused and quantized to int8 ({Path(clf.path, 'model.onnx').stat().st_size/1e6:.0f} MB); {len(clf.labels)} IMDb genres,
+exported to ONNX, fused and quantized to int8 ({size:.0f} MB); {len(clf.labels)} IMDb genres,
 each with its own threshold tuned on a dev split. It {rule}.
 
 **Scores** on the seed split's 931 validation movies: {scores}. The reference DistilRoBERTa-base scored
@@ -186,7 +204,8 @@ def build_demo(clf: GenreClassifier|None=None) -> gr.Blocks:
     "The Gradio Blocks page around a (loaded once) classifier."
     clf = clf or GenreClassifier.load()
     with gr.Blocks(title='Movie genres') as demo:
-        gr.Markdown("# Movie genres\nDescribe a movie in a sentence or two; the model names its IMDb genres "
+        names = 'IMDb genres' if speaks_imdb(clf.labels) else f"genres ({', '.join(clf.labels)})"
+        gr.Markdown(f"# Movie genres\nDescribe a movie in a sentence or two; the model names its {names} "
                     "and shows which words made it think so.")
         with gr.Tab('Describe a movie'):
             with gr.Row():
@@ -204,7 +223,7 @@ def build_demo(clf: GenreClassifier|None=None) -> gr.Blocks:
                     also = gr.Markdown(elem_id='also-possible')
                     top = gr.Label(num_top_classes=5, label='Top-5 confidence', elem_id='top5')
             why = gr.HTML(label='Why', elem_id='why')
-            gr.Examples(EXAMPLES, inputs=text, label='Examples (click one, then Predict)', elem_id='examples')
+            gr.Examples(examples_for(clf), inputs=text, label='Examples (click one, then Predict)', elem_id='examples')
         with gr.Tab('Batch (CSV)'):
             gr.Markdown(f"Upload a CSV with a `description` column (`title` and any other columns are kept); get it back with "
                         f"`predicted_genres` and a `p_<Genre>` probability per genre. Up to {MAX_UPLOAD_MB} MB.")
@@ -216,7 +235,8 @@ def build_demo(clf: GenreClassifier|None=None) -> gr.Blocks:
             gr.Markdown(model_card(clf))
             pg = card_per_genre(clf)
             if len(pg):
-                gr.BarPlot(pg, x='genre', y='F1', title='F1 per genre on the seed split (931 movies), best first',
+                gr.BarPlot(pg, x='genre', y='F1', title=f"F1 per genre on {'the seed split' if speaks_imdb(clf.labels) else 'the validation split'} "
+                                 f"({clf.config['metrics'].get('rows', 931)} movies), best first",
                            x_label_angle=-45, sort='-y', y_lim=[0, 1], height=320)
                 gr.Dataframe(pg, label='Per genre', interactive=False)
 

@@ -23,7 +23,6 @@ def _description_texts(values) -> tuple[list[str], np.ndarray]:
 
 def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule decides the genres)
                   df: pd.DataFrame, # a batch with a `description` column; other columns pass through
-                  batch_size: int=1, # descriptions per model call (1: each scored on its own, as everywhere else)
                   source: str='input', # what to name in an error message (a file name)
                  ) -> pd.DataFrame:
     "`df` plus `predicted_genres` and one `p_<Genre>` probability column per genre; empty descriptions get '' and NaN."
@@ -31,7 +30,7 @@ def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule d
         raise DataError(f"{source}: missing column 'description' (found: {', '.join(map(str, df.columns))})")
     texts, ok = _description_texts(df['description'].tolist())
     probs = np.full((len(texts), len(clf.labels)), np.nan, np.float32)
-    if ok.any(): probs[ok] = clf.predict_proba([t for t, k in zip(texts, ok) if k], batch_size)
+    if ok.any(): probs[ok] = clf.predict_proba([t for t, k in zip(texts, ok) if k])
     genres = [format_genres(g) if k else '' for g, k in zip(clf.decide(np.nan_to_num(probs)), ok)]
     return df.assign(predicted_genres=genres, **{f'p_{g}': np.round(probs[:, j], 4) for j, g in enumerate(clf.labels)})
 
@@ -45,7 +44,6 @@ def predict_csv(clf: GenreClassifier, # loaded classifier
                 inp: str|Path, # CSV with a `description` column (`title` optional)
                 out: str|Path, # CSV to write
                 chunk_size: int=4096, # rows read and predicted at a time
-                batch_size: int=1, # descriptions per model call (1: each scored on its own, as everywhere else)
                 progress: bool=True, # show a progress bar
                ) -> dict:
     "Write `inp` + `predicted_genres` + `p_<Genre>` columns to `out`, streaming; returns row counts."
@@ -58,7 +56,7 @@ def predict_csv(clf: GenreClassifier, # loaded classifier
         with pd.read_csv(inp, dtype=str, keep_default_na=False, chunksize=chunk_size, encoding='utf-8') as reader, \
              tqdm(total=_count_rows(inp), unit='rows', disable=not progress, desc='predict') as bar:
             for i, chunk in enumerate(reader):
-                res = predict_frame(clf, chunk, batch_size, source=str(inp))
+                res = predict_frame(clf, chunk, source=str(inp))
                 res.to_csv(tmp, mode='a', header=i == 0, index=False)
                 empty_rows += [n + j + 1 for j in np.flatnonzero(res.predicted_genres.eq('').to_numpy())]
                 n += len(chunk); bar.update(len(chunk))

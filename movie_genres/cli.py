@@ -6,7 +6,7 @@ Docs: https://movie-genres.github.io/movie-genres/cli.html.md"""
 
 # %% ../nbs/07_cli.ipynb #780d243b
 from __future__ import annotations
-import argparse, json, os, sys, typing
+import argparse, json, os, sys, typing, warnings
 from dataclasses import fields, replace
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -19,14 +19,14 @@ from .distributed import EngineError  # light: Ray is imported only when --engin
 from .scrape import ScrapeBlocked  # light: selenium is imported only when a scrape runs
 
 # %% auto #0
-__all__ = ['evaluate_csv', 'main']
+__all__ = ['evaluate_csv', 'label_table', 'main']
 
 # %% ../nbs/07_cli.ipynb #968decda
-def evaluate_csv(clf: GenreClassifier, data: str|Path, batch_size: int=1) -> dict:
+def evaluate_csv(clf: GenreClassifier, data: str|Path) -> dict:
     "Scores of `clf` on a CSV with `description` and `genres` (`\"A, B\"`) columns."
-    df = read_labelled_csv(data, clf.labels)
+    df = read_labelled_csv(data, clf.labels, known_as=f"the model's labels")
     y = np.stack([encode_genres(g, clf.labels) for g in df.genre_list])
-    probs = clf.predict_proba(df.description.tolist(), batch_size)
+    probs = clf.predict_proba(df.description.tolist())
     pred = clf.decisions(probs)
     return dict(data=str(data), model=str(clf.path), rule=f'at most {clf.max_genres} genres' if clf.max_genres else 'uncapped',
                 **multilabel_scores(y, pred, clf.labels), genres_per_movie=float(pred.sum(1).mean()))
@@ -48,7 +48,7 @@ def _recipe_from(a) -> Recipe:
 
 # %% ../nbs/07_cli.ipynb #1235182f
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='movie-genres', description="Tell a movie's IMDb genres from its description.")
+    p = argparse.ArgumentParser(prog='movie-genres', description="Tell a movie's genres from its description: IMDb's 21 with the shipped model, or your own labels with a model you train.")
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     data_default = 'found by `movie-genres data` ($MOVIE_GENRES_DATA, shared/data nearby, cache, download)'
 
@@ -59,8 +59,6 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--model', '-m', help='model folder (default: the shipped model)')
     s.add_argument('--top', type=int, default=0, help='also print the top-N probabilities of each text')
     s.add_argument('--json', action='store_true', help='print one JSON object per text')
-    s.add_argument('--batch-size', type=int, default=1, help='descriptions per model call; >1 is faster on many cores but '
-                   'int8 activation scales are then shared, so answers can shift slightly (default 1: each on its own)')
     s.add_argument('--chunk-size', type=int, default=4096)
     s.add_argument('--uncapped', action='store_true', help='name every genre over its threshold (more recall), not at most 3')
     s.add_argument('--engine', choices=['local', 'ray'], default='local', help='ray: run --input on Ray Data (pip install movie-genres[ray])')
@@ -80,13 +78,17 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--path', help='an explicit CSV file or folder holding Movie_details.csv')
     s.add_argument('--no-download', action='store_true', help='only look; never download')
 
-    s = sub.add_parser('prepare', help='clean and split the raw scrape into data/prepared')
-    s.add_argument('--data', '-d', help=f'raw CSV (title, description, genres); default {data_default}')
+    labels_help = ('the label set, in order: "A, B, C" or a file (JSON list, or one label a line); default: a '
+                   'genre_types_encoded.json beside the data, else the labels the data holds, most frequent first')
+    s = sub.add_parser('prepare', help='clean and split a labelled CSV into data/prepared (fit, dev, valid)')
+    s.add_argument('--data', '-d', help=f'labelled CSV (title, description, genres as "A, B"); default {data_default}')
+    s.add_argument('--labels', help=labels_help)
     s.add_argument('--out', '-o', default='data/prepared', help='output folder (replaced atomically)')
     s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) (same format) for the training part only')
 
     s = sub.add_parser('train', help='fine-tune a model by a recipe and save a checkpoint (torch)')
-    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; default {data_default}')
+    s.add_argument('--data', '-d', help=f'labelled CSV or prepared folder; default {data_default}')
+    s.add_argument('--labels', help=labels_help + ' (a prepared folder keeps its own)')
     s.add_argument('--out', '-o', default='candidates/model', help='checkpoint folder (with --release: folder of the teachers and the student)')
     s.add_argument('--release', action='store_true', help="the shipped model's recipe (recipe.RELEASE): teacher(s), a "
                    f"{RELEASE.student.n_layers}-layer student distilled from them" + (", then a short stage on the seed rows" if RELEASE.seed_stage else ''))
@@ -157,14 +159,14 @@ def _cmd_predict(a) -> int:
     if a.input:
         if a.texts: raise DataError("give descriptions or --input, not both")
         out = Path(a.output or Path(a.input).with_suffix('.genres.csv'))
-        r = predict_csv(clf, a.input, out, a.chunk_size, a.batch_size, progress=sys.stderr.isatty())
+        r = predict_csv(clf, a.input, out, a.chunk_size, progress=sys.stderr.isatty())
         msg = f"wrote {r['rows']} rows to {out}"
         if r['empty']: msg += f"; {r['empty']} empty descriptions left without genres (rows {', '.join(map(str, r['empty_rows']))}{', ...' if r['empty'] > 20 else ''})"
         print(msg, file=sys.stderr)
         return 0
     texts = a.texts or ([l.rstrip('\n') for l in sys.stdin] if not sys.stdin.isatty() else [])
     if not texts: raise DataError("nothing to predict: give descriptions as arguments, on stdin, or --input CSV")
-    probs = clf.predict_proba(texts, a.batch_size)
+    probs = clf.predict_proba(texts)
     for text, p, genres in zip(texts, probs, clf.decide(probs)):
         if a.json:
             print(json.dumps(dict(description=text, genres=genres, probabilities={g: round(float(v), 4) for g, v in zip(clf.labels, p)})))
@@ -186,11 +188,20 @@ def _cmd_data(a) -> int:
 
 def _cmd_prepare(a) -> int:
     from movie_genres.data import prepare, find_data
-    r = prepare(a.data or find_data(log=_say), a.out, extra=a.extra)
+    r = prepare(a.data or find_data(log=_say), a.out, labels=a.labels, extra=a.extra)
     print(f"{a.out}: fit {r['fit']}, dev {r['dev']}, valid {r['valid']} rows; dropped {len(r['dropped'])} "
           f"({', '.join(sorted({d['reason'] for d in r['dropped']})) or 'none'})")
     for e in r['extra']: print(f"{e['file']}: {e['rows']} rows, {e['fit']} added to fit")
+    print(label_table(r['labels']))
+    for split, missing in r['without'].items():
+        if missing: _say(f"movie-genres: warning: no {split} row carries {', '.join(map(repr, missing))}")
     return 0
+
+def label_table(counts: list[dict]) -> str:
+    "The labels and their rows in fit, dev and valid, as aligned text."
+    w = max([len(c['label']) for c in counts] + [5])
+    return '\n'.join([f"{'label':<{w}} {'fit':>7} {'dev':>6} {'valid':>6}"] +
+                     [f"{c['label']:<{w}} {c['fit']:>7,} {c['dev']:>6,} {c['valid']:>6,}" for c in counts])
 
 def _tiny_release(epochs: int|None):
     "The release plan shrunk for a smoke test: one-epoch teachers, a one-layer student and seed stage."
@@ -205,11 +216,12 @@ def _cmd_train(a) -> int:
     if a.release:
         teacher = a.teacher[0] if a.teacher else None
         meta = release(a.out, data, plan=_tiny_release(a.epochs) if a.tiny else RELEASE, teacher=teacher,
-                       tiny=a.tiny, limit=a.limit, progress=progress)
+                       labels=a.labels, tiny=a.tiny, limit=a.limit, progress=progress)
         checkpoint = meta['checkpoint']
     else:
         teacher = a.teacher[0] if a.teacher and len(a.teacher) == 1 else a.teacher
-        meta = train(_recipe_from(a), data, a.out, teacher=teacher, extra=a.extra, tiny=a.tiny, limit=a.limit, progress=progress)
+        meta = train(_recipe_from(a), data, a.out, teacher=teacher, extra=a.extra, labels=a.labels, tiny=a.tiny, limit=a.limit,
+                     progress=progress)
         checkpoint = a.out
     print(json.dumps(dict(checkpoint=checkpoint, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))
     if a.export_to:
@@ -264,6 +276,7 @@ _COMMANDS = dict(data=_cmd_data, predict=_cmd_predict, evaluate=_cmd_evaluate, p
 def main(argv: list[str]|None=None) -> int:
     "Entry point of the `movie-genres` console script."
     p = _parser(); a = p.parse_args(argv)
+    warnings.formatwarning = lambda msg, *_, **__: f"movie-genres: warning: {msg}\n"   # one line, no source path
     if a.command == 'train' and a.release and a.teacher and (len(a.teacher) > 1 or not a.teacher[0].endswith('.npz')):
         p.error('--release --teacher takes one stored teacher-probabilities file (.npz)')
     if a.command == 'train' and a.release and a.extra: p.error("--release trains on its recipe's own extra files: leave out --extra")

@@ -13,10 +13,10 @@ import numpy as np, pandas as pd
 
 # %% auto #0
 __all__ = ['RAW_CSV_NAME', 'REFERENCE_DATA_URL', 'REFERENCE_DATA_SHA256', 'REFERENCE_LABELS', 'DataError', 'cache_dir',
-           'download_checked', 'find_data', 'load_labels', 'parse_genres', 'format_genres', 'encode_genres',
-           'decode_genres', 'clean_description', 'read_labelled_csv', 'seed_split', 'dev_split', 'split_dataset',
-           'read_extra', 'extra_files', 'genre_counts', 'plot_genre_distribution', 'atomic_folder', 'prepare',
-           'load_prepared']
+           'download_checked', 'find_data', 'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres',
+           'format_genres', 'encode_genres', 'decode_genres', 'relabel', 'clean_description', 'read_labelled_csv',
+           'seed_split', 'dev_split', 'split_dataset', 'read_extra', 'extra_files', 'genre_counts',
+           'plot_genre_distribution', 'atomic_folder', 'label_counts', 'prepare', 'load_prepared']
 
 # %% ../nbs/00_data.ipynb #25209ce4
 class DataError(ValueError):
@@ -98,6 +98,39 @@ def load_labels(path: str|Path|None=None, # a `genre_types_encoded.json` (name -
     mapping = json.loads(path.read_text())
     return [g for g, _ in sorted(mapping.items(), key=lambda kv: kv[1])]
 
+# %% ../nbs/00_data.ipynb #07d80b94
+def labels_in(genre_lists) -> list[str]:
+    "Every label the rows carry, once: the most frequent first, ties in alphabetical order."
+    from collections import Counter
+    counts = Counter(g for gs in genre_lists for g in gs)
+    return sorted(counts, key=lambda g: (-counts[g], g))
+
+def read_labels(spec: str|Path|list, # a list, `"A, B, C"`, or a file: JSON list / name -> index, or one label a line
+               ) -> list[str]:
+    "Labels given by hand, checked: at least one, none twice, none blank or holding a comma."
+    if isinstance(spec, (list, tuple)): labels = [str(g).strip() for g in spec]
+    elif Path(spec).is_file():
+        text = Path(spec).read_text(encoding='utf-8')
+        if Path(spec).suffix == '.json':
+            try: value = json.loads(text)
+            except json.JSONDecodeError as e: raise DataError(f"{spec}: not valid JSON ({e})") from None
+            labels = [g for g, _ in sorted(value.items(), key=lambda kv: kv[1])] if isinstance(value, dict) else list(value)
+        else: labels = [l.strip() for l in text.splitlines() if l.strip()]
+    else: labels = [g.strip() for g in str(spec).split(',')]
+    if not labels or any(not g for g in labels): raise DataError(f"labels {spec!r}: a label is blank")
+    if bad := [g for g in labels if ',' in g]: raise DataError(f"label {bad[0]!r} holds a comma, which separates labels")
+    if dup := sorted({g for g in labels if labels.count(g) > 1}): raise DataError(f"label {dup[0]!r} is given twice")
+    return labels
+
+def data_labels(raw_csv: str|Path, # the labelled CSV
+                labels: str|Path|list|None=None, # labels given by hand (`read_labels`), if any
+               ) -> list[str]|None:
+    "The labels given by hand, else those of a `genre_types_encoded.json` beside `raw_csv`; None: take them from the data."
+    if labels is not None: return read_labels(labels)
+    beside = Path(raw_csv).parent/'genre_types_encoded.json'
+    return load_labels(beside) if beside.exists() else None
+
+
 # %% ../nbs/00_data.ipynb #18ef4513
 def parse_genres(text: str) -> list[str]:
     "Split a `\"A, B\"` genre string into names (blank pieces dropped)."
@@ -121,6 +154,18 @@ def decode_genres(y, labels: list[str], threshold=0.5) -> list[str]:
     "Genres whose score in `y` reaches `threshold` (a scalar or one per label), in label order."
     y, threshold = np.asarray(y), np.broadcast_to(np.asarray(threshold, dtype=np.float32), (len(labels),))
     return [g for g, v, t in zip(labels, y, threshold) if v >= t]
+
+# %% ../nbs/00_data.ipynb #938aee3c
+def relabel(df: pd.DataFrame, # labelled rows with a `genres` column (`"A, B"`)
+            mapping: dict, # old label -> new label (or None: drop it); labels not in it are dropped
+           ) -> pd.DataFrame:
+    "The rows with their `genres` mapped to another label set; rows left without a label are dropped."
+    def one(text):
+        new = [mapping.get(g) for g in parse_genres(text)]
+        return format_genres(list(dict.fromkeys(g for g in new if g)))
+    out = df.assign(genres=df['genres'].map(one))
+    return out[out.genres != ''].reset_index(drop=True)
+
 
 # %% ../nbs/00_data.ipynb #e82ff051
 _FULL_SUMMARY = re.compile(r'\s*(?:\.\.\.|…)?\s*See full summary\s*»?\s*$', re.IGNORECASE)
@@ -152,20 +197,23 @@ def _read_csv_checked(path: str|Path, required: list[str]) -> pd.DataFrame:
     return df
 
 # %% ../nbs/00_data.ipynb #2407bde8
-def read_labelled_csv(path: str|Path, labels: list[str]|None=None) -> pd.DataFrame:
+def read_labelled_csv(path: str|Path,
+                      labels: list[str]|None=None, # the known labels; None: whatever the file holds (`labels_in`)
+                      known_as: str='known', # whose labels, for the error message (e.g. "the model's")
+                     ) -> pd.DataFrame:
     "Read a `description, genres` CSV (title optional): cleaned text and a `genre_list` column, validated."
-    labels = labels or load_labels()
     df = _read_csv_checked(path, ['description', 'genres'])
     if 'title' not in df.columns: df.insert(0, 'title', '')
-    known = set(labels)
     df['genre_list'] = df['genres'].map(parse_genres)
+    known = set(labels if labels is not None else labels_in(df.genre_list))
     for row, gs in enumerate(df['genre_list'], start=1):
         if not gs: raise DataError(f"{path}: row {row}: no genres")
         if bad := [g for g in gs if g not in known]:
-            raise DataError(f"{path}: row {row}: unknown genre {bad[0]!r} (known: {', '.join(labels)})")
+            raise DataError(f"{path}: row {row}: unknown genre {bad[0]!r} ({known_as}: {', '.join(labels)})")
     df['raw_description'] = df['description']
     df['description'] = df['description'].map(clean_description)
     return df
+
 
 # %% ../nbs/00_data.ipynb #18d111fc
 def seed_split(n: int, valid_pct: float=0.1, seed: int=42) -> tuple[np.ndarray, np.ndarray]:
@@ -258,23 +306,31 @@ def _write_split_csv(df: pd.DataFrame, path: Path):
     out = df[['title', 'description']].assign(genres=df.genre_list.map(format_genres), row=df.row, origin=df.origin)
     out.to_csv(path, index=False)
 
-def prepare(raw_csv: str|Path, # the raw scrape (`title, description, genres`)
+def label_counts(splits: dict, labels: list[str]) -> list[dict]:
+    "Rows carrying each label in `fit`, `dev` and `valid`, in label order."
+    counts = {k: genre_counts(splits[k].genre_list, labels) for k in ['fit', 'dev', 'valid']}
+    return [dict(label=g, **{k: int(c[g]) for k, c in counts.items()}) for g in labels]
+
+def prepare(raw_csv: str|Path, # the labelled CSV (`title, description, genres`)
             out_dir: str|Path='data/prepared', # folder to write (replaced atomically)
-            labels_json: str|Path|None=None, # label order; default: beside `raw_csv`, else the reference order
+            labels: str|Path|list|None=None, # the label set (`read_labels`); default: `data_labels` (beside the data, else from it)
             valid_pct: float=0.1, dev_pct: float=0.1, seed: int=42,
             plot: bool=True, # also save the genre distribution plot
             extra=None, # more labelled CSV file(s) for the training part only
            ) -> dict:
     "Clean and split `raw_csv` into `out_dir` (fit/dev/valid CSVs, labels, report, plot), atomically."
-    labels = load_labels(labels_json or Path(raw_csv).parent/'genre_types_encoded.json')  # falls back to the reference order
+    labels = data_labels(raw_csv, labels)
+    rows = read_labelled_csv(raw_csv, labels)
+    labels = labels or labels_in(rows.genre_list)
     extra_rows = read_extra(extra, labels)
-    splits = split_dataset(read_labelled_csv(raw_csv, labels), valid_pct, dev_pct, seed, extra=extra_rows)
+    splits = split_dataset(rows, valid_pct, dev_pct, seed, extra=extra_rows)
     with atomic_folder(out_dir) as tmp:
         for name in ['fit', 'dev', 'valid']: _write_split_csv(splits[name], tmp/f'{name}.csv')
         (tmp/'labels.json').write_text(json.dumps(labels, indent=1))
-        dropped = splits['dropped']
+        dropped, counts = splits['dropped'], label_counts(splits, labels)
         report = dict(source=str(raw_csv), rows=int(sum(len(splits[k]) for k in ['fit','dev','valid','dropped'])),
-                      **{k: int(len(splits[k])) for k in ['fit', 'dev', 'valid']},
+                      **{k: int(len(splits[k])) for k in ['fit', 'dev', 'valid']}, labels=counts,
+                      without={k: [c['label'] for c in counts if not c[k]] for k in ['fit', 'dev', 'valid']},
                       extra=[dict(file=str(f), rows=int((extra_rows.origin == Path(f).name).sum()),
                                   fit=int((splits['fit'].origin == Path(f).name).sum()))
                              for f in ([extra] if isinstance(extra, (str, Path)) else extra or [])],
@@ -284,6 +340,7 @@ def prepare(raw_csv: str|Path, # the raw scrape (`title, description, genres`)
             counts = genre_counts(pd.concat([splits[k] for k in ['fit','dev','valid']]).genre_list, labels)
             plot_genre_distribution(counts, f'Genres ({report["rows"]-len(dropped)} movies)', tmp/'genre_distribution.png')
     return report
+
 
 # %% ../nbs/00_data.ipynb #ec855628
 def load_prepared(data_dir: str|Path='data/prepared') -> dict:

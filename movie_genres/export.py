@@ -16,8 +16,9 @@ from .model import load_checkpoint, predict_probs
 from .train import load_splits, targets
 
 # %% auto #0
-__all__ = ['QUANTIZATION', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights', 'ParityError',
-           'check_parity', 'decision_rule', 'release_metrics', 'export_model', 'retune_model']
+__all__ = ['QUANTIZATION', 'FEW_DEV_ROWS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights',
+           'ParityError', 'check_parity', 'decision_rule', 'release_metrics', 'pick_examples', 'export_model',
+           'retune_model']
 
 # %% ../nbs/06_export.ipynb #4a4abbcb
 class _Probabilities(torch.nn.Module):
@@ -116,13 +117,20 @@ def check_parity(torch_p: np.ndarray, fp32_p: np.ndarray, int8_p: np.ndarray, y:
     return res
 
 # %% ../nbs/06_export.ipynb #d8570e55
+FEW_DEV_ROWS = 5  # a label on fewer dev rows than this cannot tune its own threshold: it keeps (nearly) the global one
+
 def decision_rule(dev_probs: np.ndarray, # the exported model's probabilities on the dev split
                   y_dev: np.ndarray, # dev labels
                   max_genres: int|None=3, # the default rule names at most this many genres; None: uncapped only
+                  labels: list[str]|None=None, # label names: those with fewer than `FEW_DEV_ROWS` dev rows get a warning
                  ) -> dict:
     "The config keys of a decision rule tuned on dev: `max_genres`, its `thresholds`, and the `uncapped` rule's thresholds."
     uncapped = tune_thresholds(dev_probs, y_dev).tolist()
     capped = tune_thresholds(dev_probs, y_dev, max_genres=max_genres).tolist() if max_genres else uncapped
+    n = np.asarray(y_dev).sum(0)
+    if labels and (few := [f"{g!r} ({int(k)})" for g, k in zip(labels, n) if k < FEW_DEV_ROWS]):
+        warnings.warn(f"too few dev rows to tune a threshold of their own, so these keep the global one shrunk by "
+                      f"their rows: {', '.join(few)}", stacklevel=2)
     return dict(max_genres=max_genres, thresholds=capped, uncapped=dict(thresholds=uncapped))
 
 def release_metrics(cfg: dict, probs: np.ndarray, y: np.ndarray) -> dict:
@@ -132,13 +140,30 @@ def release_metrics(cfg: dict, probs: np.ndarray, y: np.ndarray) -> dict:
         return dict(multilabel_scores(y, pred, cfg['labels']), genres_per_movie=float(pred.sum(1).mean()))
     s, u = scores(cfg['thresholds'], cfg.get('max_genres')), scores(cfg['uncapped']['thresholds'], None)
     return dict(**{k: s[k] for k in ['micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'genres_per_movie']},
-                true_genres_per_movie=float(np.asarray(y).sum(1).mean()),
+                rows=len(y), true_genres_per_movie=float(np.asarray(y).sum(1).mean()),
                 uncapped={k: u[k] for k in ['micro_f1', 'macro_f1', 'samples_f1', 'genres_per_movie']}, per_genre=s['per_genre'])
+
+
+# %% ../nbs/06_export.ipynb #78ef39aa
+def pick_examples(texts: list[str], # validation descriptions
+                  y: np.ndarray, # their labels (multi-hot)
+                  pred: np.ndarray, # the model's decisions on them
+                  n: int=6, max_words: int=40) -> list[str]:
+    "Up to `n` short descriptions the model gets right (exactly, else most nearly), each bringing a label the earlier ones did not."
+    y, pred, shown, picked = np.asarray(y, bool), np.asarray(pred, bool), set(), []
+    overlap = (y & pred).sum(1) / np.maximum((y | pred).sum(1), 1)          # Jaccard: 1 when exactly right
+    for i in sorted(range(len(texts)), key=lambda i: (-overlap[i], len(texts[i].split()))):
+        new = set(np.flatnonzero(y[i] & pred[i])) - shown
+        if len(texts[i].split()) <= max_words and overlap[i] > 0 and new:
+            picked.append(texts[i]); shown |= new
+        if len(picked) == n: break
+    return picked
+
 
 # %% ../nbs/06_export.ipynb #8e050b18
 def _dev_and_valid(data, labels: list[str]) -> tuple:
-    "Dev and validation texts and labels of the seed data."
-    splits = load_splits(data)
+    "Dev and validation texts and labels of the data, over the model's `labels`."
+    splits = load_splits(data, labels=labels)
     return [(s.description.tolist(), targets(s, labels)) for s in (splits['dev'], splits['valid'])]
 
 def export_model(checkpoint: str|Path, # folder written by `train`
@@ -169,9 +194,10 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         fp32_p, int8_p = fp32_clf.predict_proba(texts), int8_clf.predict_proba(texts)
         parity = check_parity(torch_p, fp32_p, int8_p, y, cfg['thresholds'], f1_tol=f1_tol)
         dev_p = int8_clf.predict_proba(dev_texts)
-        cfg.update(decision_rule(dev_p, y_dev, max_genres))
+        cfg.update(decision_rule(dev_p, y_dev, max_genres, cfg['labels']))
         s05 = scores_at(int8_p, y, 0.5)
-        cfg['metrics'] = dict(split='seed split validation (RandomSplitter(valid_pct=0.1, seed=42)), 931 rows',
+        cfg['examples'] = pick_examples(texts, y, decide_matrix(int8_p, cfg['thresholds'], max_genres=max_genres))
+        cfg['metrics'] = dict(split=f'validation split (RandomSplitter(valid_pct=0.1, seed=42)), {len(y)} rows',
                               model='int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
                                     + (f' and at most {max_genres}' if max_genres else '') + ' per movie',
                               **release_metrics(cfg, int8_p, y),
@@ -190,7 +216,7 @@ def retune_model(model: str|Path, # model folder to update in place
     "Re-tune a model folder's decision rule on dev with its own int8 probabilities and re-score it on validation; returns the config."
     model = Path(model); clf = GenreClassifier.load(model)
     (dev_texts, y_dev), (texts, y) = _dev_and_valid(data, clf.labels)
-    cfg = {**clf.config, **decision_rule(clf.predict_proba(dev_texts), y_dev, max_genres)}
+    cfg = {**clf.config, **decision_rule(clf.predict_proba(dev_texts), y_dev, max_genres, clf.labels)}
     probs = clf.predict_proba(texts); s05 = scores_at(probs, y, 0.5)
     cfg['metrics'] = {**cfg.get('metrics', {}), **release_metrics(cfg, probs, y),
                       'at_threshold_05': {k: s05[k] for k in ['micro_f1', 'macro_f1']},

@@ -6,7 +6,8 @@ Docs: https://movie-genres.github.io/movie-genres/inference.html.md"""
 
 # %% ../nbs/05_inference.ipynb #87e3d8c6
 from __future__ import annotations
-import json, os
+import json, os, threading
+from concurrent.futures import ThreadPoolExecutor
 from importlib.resources import files
 from pathlib import Path
 import numpy as np
@@ -14,7 +15,7 @@ import onnxruntime as ort
 from fastcore.basics import patch
 from .data import clean_description
 from .evaluate import decide_matrix
-from .tokens import load_tokenizer_file, encode_texts, pad_batch, pad_token_id, length_batches
+from .tokens import load_tokenizer_file, encode_texts, pad_token_id
 
 
 # %% auto #0
@@ -76,9 +77,12 @@ def _as_texts(texts) -> tuple[list[str], bool]:
         if not isinstance(t, str): raise TypeError(f"text {i+1} is {type(t).__name__}, not a string")
     return texts, False
 
+def _cores() -> int: return min(os.cpu_count() or 1, 8)
+
 class GenreClassifier:
     "Predict the genres of movie descriptions with an ONNX model folder."
-    def __init__(self, session: ort.InferenceSession, tokenizer, config: dict, path: Path|None=None, uncapped: bool=False):
+    def __init__(self, session: ort.InferenceSession, tokenizer, config: dict, path: Path|None=None, uncapped: bool=False,
+                 streams: int=1, onnx_path: Path|None=None):
         self.session, self.tokenizer, self.config, self.path = session, tokenizer, config, path
         self.labels: list[str] = list(config['labels'])
         rule = config.get('uncapped', {}) if uncapped else config
@@ -87,19 +91,22 @@ class GenreClassifier:
         self.max_length: int = int(config['max_length'])
         self.pad_id = pad_token_id(tokenizer)
         self.input_names = [i.name for i in session.get_inputs()]
+        self.streams, self.onnx_path = max(1, int(streams)), onnx_path   # lists: this many single-threaded sessions
+        self._stream_sessions, self._pool, self._lock = None, None, threading.Lock()
 
     @classmethod
     def load(cls, path: str|Path|None=None, # model folder; default: the model shipped in the package
-             threads: int|None=None, # onnxruntime intra-op threads; default: the machine's cores
+             threads: int|None=None, # onnxruntime intra-op threads for one description; default: the machine's cores
              onnx_file: str='model.onnx', # another graph in the same folder (export parity, benchmarks)
              uncapped: bool=False, # every genre over its threshold (the recall-leaning rule), not at most `max_genres`
+             streams: int|None=None, # single-threaded sessions a list of descriptions is spread over; default: `threads`
             ) -> GenreClassifier:
         "Load a model folder once; reuse the classifier for every prediction."
-        path = Path(path) if path else default_model_dir()
+        path, threads = Path(path) if path else default_model_dir(), threads or _cores()
         cfg = read_model_config(path, onnx_file)
         try: tok = load_tokenizer_file(path/'tokenizer.json', int(cfg['max_length']))
         except Exception as e: raise ModelError(f"{path/'tokenizer.json'}: not a readable tokenizer ({str(e)[:120]})") from None
-        return cls(make_session(path/onnx_file, threads), tok, cfg, path, uncapped)
+        return cls(make_session(path/onnx_file, threads), tok, cfg, path, uncapped, streams or threads, path/onnx_file)
 
     def __repr__(self):
         rule = f"at most {self.max_genres} genres" if self.max_genres else "uncapped"
@@ -115,18 +122,30 @@ def _clean_texts(texts: list[str]) -> list[str]:
     return cleaned
 
 @patch
+def _sessions(self: GenreClassifier, n: int) -> list[ort.InferenceSession]:
+    "The sessions `n` descriptions are spread over: the main one alone, or (made once) one single-threaded session per stream."
+    if n < 2 or self.streams < 2 or self.onnx_path is None: return [self.session]
+    with self._lock:
+        if self._stream_sessions is None:
+            self._stream_sessions = [make_session(self.onnx_path, 1) for _ in range(self.streams)]
+            self._pool = ThreadPoolExecutor(self.streams, thread_name_prefix='genre-stream')
+    return self._stream_sessions[:n]
+
+@patch
 def predict_proba(self: GenreClassifier, texts, # a description, or a list of them
-                  batch_size: int=1, # descriptions per model call (1: each on its own, the same answer in any company)
                  ) -> np.ndarray:
-    "Probability of every genre (columns in `labels` order) for a text or list of texts."
+    "Probability of every genre (columns in `labels` order) for a text or list of texts, each scored in a call of its own."
     texts, single = _as_texts(texts)
     if not texts: return np.zeros((0, len(self.labels)), np.float32)
     seqs = encode_texts(self.tokenizer, _clean_texts(texts))
-    probs = np.zeros((len(seqs), len(self.labels)), np.float32)
-    for b in length_batches([len(s) for s in seqs], batch_size):
-        ids, mask = pad_batch([seqs[i] for i in b], self.pad_id)
-        feeds = {'input_ids': ids, 'attention_mask': mask}
-        probs[b] = self.session.run(None, {k: feeds[k] for k in self.input_names})[0]
+    probs, sessions = np.zeros((len(seqs), len(self.labels)), np.float32), self._sessions(len(seqs))
+    def score(k: int):                                    # session k scores descriptions k, k+n, k+2n, ...
+        for i in range(k, len(seqs), len(sessions)):
+            ids = np.asarray([seqs[i]], np.int64)
+            feeds = {'input_ids': ids, 'attention_mask': np.ones_like(ids)}
+            probs[i] = sessions[k].run(None, {name: feeds[name] for name in self.input_names})[0][0]
+    if len(sessions) == 1: score(0)
+    else: list(self._pool.map(score, range(len(sessions))))
     return probs[0] if single else probs
 
 
@@ -145,11 +164,10 @@ def decide(self: GenreClassifier, probs: np.ndarray) -> list[list[str]]:
 
 @patch
 def predict(self: GenreClassifier, texts, # a description, or a list of them
-            batch_size: int=1, # descriptions per model call
            ) -> list[str]|list[list[str]]:
     "Predicted genres (label order) of a description, or of each description in a list."
     texts, single = _as_texts(texts)
-    res = self.decide(self.predict_proba(texts, batch_size))
+    res = self.decide(self.predict_proba(texts))
     return res[0] if single else res
 
 

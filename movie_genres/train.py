@@ -11,7 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .recipe import Recipe, Release, RELEASE
-from .data import read_labelled_csv, read_extra, load_prepared, load_labels, split_dataset, encode_genres, find_data
+from .data import (DataError, read_labelled_csv, read_extra, load_prepared, read_labels, data_labels, labels_in,
+                               split_dataset, encode_genres, find_data, RAW_CSV_NAME)
 from .evaluate import scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, TINY)
@@ -30,14 +31,20 @@ __all__ = ['load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_me
 # %% ../nbs/04_train.ipynb #4673ebed
 def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (../shared/data, cache, download)
                 extra=None, # more labelled CSV file(s), added to `fit` only (raw CSV only: a prepared folder has its own)
+                labels: str|Path|list|None=None, # the label set (`data.read_labels`); default: `data_labels` (beside the data, else from it)
                ) -> dict:
-    "`fit`, `dev`, `valid` frames and `labels` from a raw CSV (split on the fly) or a prepared folder."
+    "`fit`, `dev`, `valid` frames and `labels` from a labelled CSV (split on the fly, as `prepare` does) or a prepared folder."
     data = Path(data) if data else find_data()
     if data.is_dir():
         if extra: raise ValueError(f"{data}: a prepared folder already holds its extra rows (prepare --extra); give the raw CSV")
-        return load_prepared(data)
-    labels = load_labels(data.parent/'genre_types_encoded.json')
-    return dict(split_dataset(read_labelled_csv(data, labels), extra=read_extra(extra, labels)), labels=labels)
+        prepared = load_prepared(data)
+        if labels is not None and read_labels(labels) != prepared['labels']:
+            raise DataError(f"{data}: a prepared folder keeps its own labels ({data/'labels.json'}): give them to `prepare`")
+        return prepared
+    labels = data_labels(data, labels)
+    rows = read_labelled_csv(data, labels)
+    labels = labels or labels_in(rows.genre_list)
+    return dict(split_dataset(rows, extra=read_extra(extra, labels)), labels=labels)
 
 def targets(df: pd.DataFrame, labels: list[str]) -> np.ndarray:
     "Multi-hot matrix of a frame's `genre_list`."
@@ -124,6 +131,7 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
           teacher=None, # checkpoint folder(s), a `save_teacher_probs` file, or an array (fit rows x labels): probabilities to also learn from
           init: str|Path|None=None, # a checkpoint to start from instead of the backbone (a further stage of training)
           extra=None, # more labelled CSV file(s) for the training part (see `data.read_extra`)
+          labels: str|Path|list|None=None, # the label set (`data.read_labels`); default: beside the data, else from it
           tiny: bool=False, # random-init 2-layer model (tests)
           limit: int|None=None, # use only this many fit rows (and a quarter as many dev rows)
           progress: bool=True, # show fastai's progress bars
@@ -132,7 +140,7 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     r = recipe
     set_seed(r.seed, reproducible=True)
     t0 = time.time()
-    splits = load_splits(data, extra); labels = splits['labels']
+    splits = load_splits(data, extra, labels); labels = splits['labels']
     fit, dev = splits['fit'], splits['dev']
     if limit: fit, dev = fit.head(limit), dev.head(max(limit // 4, 8))
     y_fit, y_dev = targets(fit, labels), targets(dev, labels)
@@ -181,21 +189,23 @@ def release(out: str|Path='candidates/release', # folder for the teachers, their
             data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()`
             plan: Release=RELEASE, # what to train
             teacher: str|Path|None=None, # a stored `save_teacher_probs` file: skip training the teachers
-            **train_kw, # passed to every `train` call (e.g. `tiny`, `limit`, `progress`)
+            **train_kw, # passed to every `train` call (e.g. `labels`, `tiny`, `limit`, `progress`)
            ) -> dict:
     "Train the plan's teachers, store their probabilities on the training rows, distil the student, run the seed stage; the last model's metadata and `checkpoint`."
     out, data = Path(out), Path(data) if data else find_data()
-    extra = None if data.is_dir() else [data.parent/'extra'/f for f in plan.extra] or None
+    imdb = not data.is_dir() and data.name == RAW_CSV_NAME               # the plan's extra files are IMDb's: they join the scrape only
+    extra = [data.parent/'extra'/f for f in plan.extra] or None if imdb else None
+    labels = train_kw.get('labels')
     probs = Path(teacher) if teacher else out/'teacher-probs.npz'
     if not probs.exists():
         for name, recipe in plan.teachers.items():
             if not (out/name/'checkpoint.json').exists(): train(recipe, data, out/name, extra=extra, **train_kw)
-        splits = load_splits(data, extra); fit = splits['fit']
+        splits = load_splits(data, extra, labels); fit = splits['fit']
         if train_kw.get('limit'): fit = fit.head(train_kw['limit'])
         save_teacher_probs([out/n for n in plan.teachers], fit.description.tolist(), splits['labels'], probs)
     meta, last = train(plan.student, data, out/'student', teacher=probs, extra=extra, **train_kw), out/'student'
     if plan.seed_stage:                                    # the seed's fit rows come first in every fit split
-        splits, seed_fit, limit = load_splits(data, extra), load_splits(data)['fit'], train_kw.get('limit')
+        splits, seed_fit, limit = load_splits(data, extra, labels), load_splits(data, labels=labels)['fit'], train_kw.get('limit')
         fit = splits['fit'].head(limit) if limit else splits['fit']
         if limit: seed_fit = seed_fit.head(limit)
         if fit.description.head(len(seed_fit)).tolist() != seed_fit.description.tolist(): raise ValueError('seed rows out of order')

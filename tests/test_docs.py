@@ -59,7 +59,7 @@ def test_module_page_has_signatures_examples_and_plots(browser, site_url, test_o
     browser.get(site_url + 'batch.html')
     article = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.TAG_NAME, 'article'))
     text = article.text
-    assert 'predict_frame' in text and 'batch_size' in text and 'predicted_genres' in text
+    assert 'predict_frame' in text and 'chunk_size' in text and 'predicted_genres' in text
     browser.save_screenshot(str(test_output/'docs-batch.png'))
     browser.get(site_url + 'report.html')
     imgs = WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'article img'))
