@@ -52,12 +52,13 @@ def test_evaluate_contract(cli, clf, shared_data, tmp_path):
 @pytest.mark.parametrize('content,expect', [
     (b'', 'empty file'),
     (b'title,description\nA,B\n', "missing column 'genres'"),
-    (b'title,description,genres\nA,A film.,Drama\nB,A robot.,Scifi\n', "row 2: unknown genre 'Scifi'"),
+    (b'title,description,genres\nA,A film.,Drama\nB,A robot.,Scifi\n', "row 2: unknown genre 'Scifi' (known: Drama, Sci-Fi)"),
     (b'title,description,genres\nA,A film.,Drama\nB,\xff\xfe,Drama\n', 'line 3: bytes are not UTF-8'),
 ])
 def test_prepare_bad_input(cli, tmp_path, content, expect):
+    "With the label set given (`--labels`), a label outside it is refused like any other bad input."
     (tmp_path/'raw.csv').write_bytes(content)
-    r = run(cli, 'prepare', '--data', str(tmp_path/'raw.csv'), '--out', str(tmp_path/'out'))
+    r = run(cli, 'prepare', '--data', str(tmp_path/'raw.csv'), '--out', str(tmp_path/'out'), '--labels', 'Drama, Sci-Fi')
     assert r.returncode == 2
     assert r.stderr.count('\n') == 1 and expect in r.stderr and 'raw.csv' in r.stderr, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ['raw.csv']   # nothing partial
