@@ -24,7 +24,7 @@ __all__ = ['evaluate_csv', 'label_table', 'main']
 # %% ../nbs/07_cli.ipynb #968decda
 def evaluate_csv(clf: GenreClassifier, data: str|Path) -> dict:
     "Scores of `clf` on a CSV with `description` and `genres` (`\"A, B\"`) columns."
-    df = read_labelled_csv(data, clf.labels, known_as=f"the model's labels")
+    df = read_labelled_csv(data, clf.labels, known_as="the model's labels")
     y = np.stack([encode_genres(g, clf.labels) for g in df.genre_list])
     probs = clf.predict_proba(df.description.tolist())
     pred = clf.decisions(probs)
