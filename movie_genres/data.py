@@ -15,8 +15,8 @@ import numpy as np, pandas as pd
 __all__ = ['RAW_CSV_NAME', 'REFERENCE_DATA_URL', 'REFERENCE_DATA_SHA256', 'REFERENCE_LABELS', 'DataError', 'cache_dir',
            'download_checked', 'find_data', 'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres',
            'format_genres', 'encode_genres', 'decode_genres', 'relabel', 'clean_description', 'read_labelled_csv',
-           'seed_split', 'dev_split', 'split_dataset', 'read_extra', 'extra_files', 'genre_counts',
-           'plot_genre_distribution', 'atomic_folder', 'label_counts', 'prepare', 'load_prepared']
+           'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset', 'read_extra', 'extra_files',
+           'genre_counts', 'plot_genre_distribution', 'atomic_folder', 'label_counts', 'prepare', 'load_prepared']
 
 # %% ../nbs/00_data.ipynb #25209ce4
 class DataError(ValueError):
@@ -214,6 +214,14 @@ def read_labelled_csv(path: str|Path,
     df['description'] = df['description'].map(clean_description)
     return df
 
+def read_labelled_data(path: str|Path, # a labelled CSV
+                       labels: str|Path|list|None=None, # labels given by hand (`read_labels`); default: `data_labels`
+                      ) -> tuple[pd.DataFrame, list[str]]:
+    "The rows of a labelled CSV and its label set: given, beside it, or else the labels its rows carry (`labels_in`)."
+    labels = data_labels(path, labels)
+    rows = read_labelled_csv(path, labels)
+    return rows, labels or labels_in(rows.genre_list)
+
 
 # %% ../nbs/00_data.ipynb #18d111fc
 def seed_split(n: int, valid_pct: float=0.1, seed: int=42) -> tuple[np.ndarray, np.ndarray]:
@@ -319,9 +327,7 @@ def prepare(raw_csv: str|Path, # the labelled CSV (`title, description, genres`)
             extra=None, # more labelled CSV file(s) for the training part only
            ) -> dict:
     "Clean and split `raw_csv` into `out_dir` (fit/dev/valid CSVs, labels, report, plot), atomically."
-    labels = data_labels(raw_csv, labels)
-    rows = read_labelled_csv(raw_csv, labels)
-    labels = labels or labels_in(rows.genre_list)
+    rows, labels = read_labelled_data(raw_csv, labels)
     extra_rows = read_extra(extra, labels)
     splits = split_dataset(rows, valid_pct, dev_pct, seed, extra=extra_rows)
     with atomic_folder(out_dir) as tmp:

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .recipe import Recipe, Release, RELEASE
-from .data import (DataError, read_labelled_csv, read_extra, load_prepared, read_labels, data_labels, labels_in,
+from .data import (DataError, read_labelled_data, read_extra, load_prepared, read_labels,
                                split_dataset, encode_genres, find_data, RAW_CSV_NAME)
 from .evaluate import scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
@@ -41,9 +41,7 @@ def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; defaul
         if labels is not None and read_labels(labels) != prepared['labels']:
             raise DataError(f"{data}: a prepared folder keeps its own labels ({data/'labels.json'}): give them to `prepare`")
         return prepared
-    labels = data_labels(data, labels)
-    rows = read_labelled_csv(data, labels)
-    labels = labels or labels_in(rows.genre_list)
+    rows, labels = read_labelled_data(data, labels)
     return dict(split_dataset(rows, extra=read_extra(extra, labels)), labels=labels)
 
 def targets(df: pd.DataFrame, labels: list[str]) -> np.ndarray:
