@@ -3,6 +3,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PORT   ?= 7860
+SPACE  ?= build/space
+# Tests run with the package's download cache in a new empty folder, so they see what a fresh machine sees.
+TEST_ENV = MOVIE_GENRES_CACHE=$$(mktemp -d)
 
 .PHONY: demo test install browser emulator nbtest pytest docs export space readme
 
@@ -35,22 +38,22 @@ emulator:                                       ## Debian's QEMU user mode: the 
 	@qemu-x86_64 --version | head -1
 
 nbtest: install
-	$(VENV)/bin/nbdev-test --n-workers 2
+	$(TEST_ENV) $(VENV)/bin/nbdev-test --n-workers 2
 
 docs: install                                   ## the docs site, offline, in _docs/ (nbdev's processing + MkDocs); fails on a broken link
 	$(PY) tools/build_docs.py
 
 pytest: install
-	$(VENV)/bin/pytest tests -q
+	$(TEST_ENV) $(VENV)/bin/pytest tests -q
 
 export: install                                 ## clean notebook metadata (stable cell ids), then notebooks -> package
 	$(VENV)/bin/nbdev-clean && $(VENV)/bin/nbdev-export
 
-space: install                                  ## a deployable Space folder in build/space
-	rm -rf build/space && mkdir -p build/space
-	cp space/app.py space/requirements.txt space/README.md build/space/
-	cp -r movie_genres build/space/movie_genres && rm -rf build/space/movie_genres/__pycache__
-	@echo "build/space is ready to push to a Hugging Face Space"
+space:                                          ## a deployable Space folder in $(SPACE) (tests/test_install.py starts it in a fresh venv)
+	rm -rf $(SPACE) && mkdir -p $(SPACE)
+	cp space/app.py space/requirements.txt space/README.md $(SPACE)/
+	cp -r movie_genres $(SPACE)/movie_genres && rm -rf $(SPACE)/movie_genres/__pycache__
+	@echo "$(SPACE) is ready to push to a Hugging Face Space"
 
 readme: install                                 ## render nbs/index.ipynb to README.md
 	cd nbs && ../$(VENV)/bin/jupyter nbconvert --to markdown --execute index.ipynb --output-dir .. --output README --log-level WARN

@@ -50,7 +50,7 @@ def _recipe_from(a) -> Recipe:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='movie-genres', description="Tell a movie's genres from its description: IMDb's 21 with the shipped model, or your own labels with a model you train.")
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    data_default = 'found by `movie-genres data` ($MOVIE_GENRES_DATA, shared/data nearby, cache, download)'
+    data_default = "found by `movie-genres data` ($MOVIE_GENRES_DATA, this clone's data/, the cache, else downloaded)"
 
     s = sub.add_parser('predict', help='genres of descriptions given as arguments, or of a CSV file')
     s.add_argument('texts', nargs='*', help='descriptions to classify')
@@ -74,8 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--brief', action='store_true', help='leave out per_genre')
     s.add_argument('--uncapped', action='store_true', help='score the uncapped rule (every genre over its threshold)')
 
-    s = sub.add_parser('data', help='find the raw dataset (shared/data, cache) or download it, checked, into the cache')
-    s.add_argument('--path', help='an explicit CSV file or folder holding Movie_details.csv')
+    s = sub.add_parser('data', help="find every file the release is trained on ($MOVIE_GENRES_DATA, this clone's data/, the cache), "
+                       "downloading what is missing, checked, into the cache; prints their paths")
+    s.add_argument('--path', help='a data folder that must hold them all (Movie_details.csv, genre_types_encoded.json, extra/)')
     s.add_argument('--no-download', action='store_true', help='only look; never download')
 
     labels_help = ('the label set, in order: "A, B, C" or a file (JSON list, or one label a line); default: a '
@@ -91,10 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--labels', help=labels_help + ' (a prepared folder keeps its own)')
     s.add_argument('--out', '-o', default='candidates/model', help='checkpoint folder (with --release: folder of the teachers and the student)')
     s.add_argument('--release', action='store_true', help="the shipped model's recipe (recipe.RELEASE): teacher(s), a "
-                   f"{RELEASE.student.n_layers}-layer student distilled from them" + (", then a short stage on the seed rows" if RELEASE.seed_stage else ''))
+                   f"{RELEASE.student.n_layers}-layer student distilled from them" + (", then a short stage on the seed rows" if RELEASE.seed_stage else '')
+                   + f"; its training part is the scrape's plus {' and '.join(RELEASE.extra)} from the data folder's extra/ "
+                   "(a file it cannot find stops the run)")
     s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from, or a stored teacher-probabilities file (.npz); "
                    "with --release, the file spares training the teachers")
-    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
+    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data); '
+                   'without --release, only the files given here join it')
     _recipe_options(s)
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
     s.add_argument('--limit', type=int, help='train on this many rows only')
@@ -183,8 +187,9 @@ def _cmd_evaluate(a) -> int:
 def _say(msg: str): print(msg, file=sys.stderr)
 
 def _cmd_data(a) -> int:
-    from movie_genres.data import find_data
-    print(find_data(a.path, download=not a.no_download, log=_say)); return 0
+    from movie_genres.data import fetch_data
+    for path in fetch_data(a.path, download=not a.no_download, log=_say).values(): print(path)
+    return 0
 
 def _cmd_prepare(a) -> int:
     from movie_genres.data import prepare, find_data
@@ -212,11 +217,11 @@ def _tiny_release(epochs: int|None):
 def _cmd_train(a) -> int:
     from movie_genres.train import train, release
     from movie_genres.data import find_data
-    progress, data = sys.stderr.isatty() or not a.tiny, a.data or find_data(log=_say)
-    if a.release:
+    progress, data = sys.stderr.isatty() or not a.tiny, a.data or find_data(log=None if a.release else _say)
+    if a.release:                                            # it finds its data itself: the raw CSV and its extra files
         teacher = a.teacher[0] if a.teacher else None
-        meta = release(a.out, data, plan=_tiny_release(a.epochs) if a.tiny else RELEASE, teacher=teacher,
-                       labels=a.labels, tiny=a.tiny, limit=a.limit, progress=progress)
+        meta = release(a.out, a.data, plan=_tiny_release(a.epochs) if a.tiny else RELEASE, teacher=teacher,
+                       log=_say, labels=a.labels, tiny=a.tiny, limit=a.limit, progress=progress)
         checkpoint = meta['checkpoint']
     else:
         teacher = a.teacher[0] if a.teacher and len(a.teacher) == 1 else a.teacher

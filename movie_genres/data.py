@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['RAW_CSV_NAME', 'REFERENCE_DATA_URL', 'REFERENCE_DATA_SHA256', 'REFERENCE_LABELS', 'DataError', 'cache_dir',
-           'download_checked', 'find_data', 'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres',
-           'format_genres', 'encode_genres', 'decode_genres', 'relabel', 'clean_description', 'read_labelled_csv',
-           'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset', 'read_extra', 'extra_files',
-           'genre_counts', 'plot_genre_distribution', 'atomic_folder', 'label_counts', 'prepare', 'load_prepared']
+__all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REFERENCE_LABELS', 'DataError', 'cache_dir',
+           'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra', 'fetch_data',
+           'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres', 'encode_genres',
+           'decode_genres', 'relabel', 'clean_description', 'read_labelled_csv', 'read_labelled_data', 'seed_split',
+           'dev_split', 'split_dataset', 'read_extra', 'genre_counts', 'plot_genre_distribution', 'atomic_folder',
+           'label_counts', 'prepare', 'load_prepared']
 
 # %% ../nbs/00_data.ipynb #25209ce4
 class DataError(ValueError):
@@ -24,12 +25,25 @@ class DataError(ValueError):
 
 # %% ../nbs/00_data.ipynb #7e7982cc
 RAW_CSV_NAME = 'Movie_details.csv'
-REFERENCE_DATA_URL = ('https://raw.githubusercontent.com/KsLimon/Multilabel-imdb-movie-genre-classifier/'
-                      '2b896261afa38d283b8fc26aeb8fd3bf9bad6393/data/Movie_details.csv')
-REFERENCE_DATA_SHA256 = 'e57aaa5a87d7d12eae2b498051cc1785c84e6e83cffcc7dc35982d1f0f970fbb'
+LABELS_JSON_NAME = 'genre_types_encoded.json'
+_REFERENCE_AT = ('https://raw.githubusercontent.com/KsLimon/Multilabel-imdb-movie-genre-classifier/'
+                 '2b896261afa38d283b8fc26aeb8fd3bf9bad6393')
+_OWN_AT = 'https://raw.githubusercontent.com/movie-genres/movie-genres/cc44b0f68131f43b8de01de6816b141d4b69efb5'
+DATA_FILES = { # every file the release is trained and judged on: its path in a data folder -> (pinned URL, SHA-256)
+    RAW_CSV_NAME: (f'{_REFERENCE_AT}/data/Movie_details.csv',
+                   'e57aaa5a87d7d12eae2b498051cc1785c84e6e83cffcc7dc35982d1f0f970fbb'),
+    LABELS_JSON_NAME: (f'{_REFERENCE_AT}/deployment/genre_types_encoded.json',
+                       'bfd33a7e1104e5ae08cc605dbb892b126a974c6ffe972b42c699f823f89ece9e'),
+    'extra/imdb_extra.csv': (f'{_OWN_AT}/data/extra/imdb_extra.csv',
+                             'd0fe2dcf993b59b85ab8b98bc3cf0b1570a5770ea688475c00bc11533377c5ca'),
+    'extra/imdb_extra2.csv': (f'{_OWN_AT}/data/extra/imdb_extra2.csv',
+                              '5ca9cd6926a46560691386b194ca17f77e0ceeeada83fda4970a128cbe09f424'),
+}
+EXTRA_FILES = [name.split('/', 1)[1] for name in DATA_FILES if name.startswith('extra/')] # the release's extra training files
 
 def cache_dir() -> Path:
-    "Where downloaded data is kept: `$XDG_CACHE_HOME/movie-genres`, else `~/.cache/movie-genres`."
+    "Where downloaded data is kept: `$MOVIE_GENRES_CACHE`, else `$XDG_CACHE_HOME/movie-genres`, else `~/.cache/movie-genres`."
+    if env := os.environ.get('MOVIE_GENRES_CACHE'): return Path(env)
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'movie-genres'
 
 def _sha256(path: Path) -> str:
@@ -39,52 +53,90 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
 
-def download_checked(url: str, dest: Path, sha256: str, timeout: float=60) -> Path:
+# %% ../nbs/00_data.ipynb #af48bb06
+def download_checked(url: str, # the file's address (http, https or file)
+                     dest: Path, # where it lands (folders made as needed)
+                     sha256: str, # the SHA-256 it must have
+                     timeout: float=60, # seconds to wait for the server
+                    ) -> Path:
     "Download `url` to `dest` if its SHA-256 is `sha256`; on any failure nothing is left at `dest`."
     import hashlib, urllib.request, urllib.error
+    made = [p for p in [dest.parent, *dest.parent.parents] if not p.exists()]
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f'.{dest.name}.download'); h = hashlib.sha256()
+    tmp = dest.with_name(f'.{dest.name}.download'); h = hashlib.sha256(); ok = False
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r, open(tmp, 'wb') as f:
             for block in iter(lambda: r.read(1 << 20), b''): h.update(block); f.write(block)
         if h.hexdigest() != sha256:
             raise DataError(f"{url}: SHA-256 {h.hexdigest()[:16]}... is not the expected {sha256[:16]}...: nothing was kept")
-        os.replace(tmp, dest)
+        os.replace(tmp, dest); ok = True
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, 'reason', None) or e
         raise DataError(f"could not download {url} ({reason}); without network, put {dest.name} in {dest.parent} "
                         f"(or set MOVIE_GENRES_DATA to the folder holding it)") from None
-    finally: tmp.unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
+        if not ok:
+            for p in made:
+                if p.exists() and not any(p.iterdir()): p.rmdir()
     return dest
 
 # %% ../nbs/00_data.ipynb #19b3c9ef
-def find_data(path: str|Path|None=None, # an explicit CSV file or folder holding it: used if given
-              download: bool=True, # download into the cache when found nowhere else
-              cache: str|Path|None=None, # cache folder; default `cache_dir()`
-              start: str|Path|None=None, # where the search for a `shared/data` folder begins; default: the working directory
-              url: str=REFERENCE_DATA_URL, sha256: str=REFERENCE_DATA_SHA256,
-              log=None, # called with one line saying where the data came from (e.g. `print`)
-             ) -> Path:
-    "The raw dataset `Movie_details.csv`: explicit path, `$MOVIE_GENRES_DATA`, a `shared/data` nearby, the cache, else downloaded."
-    say = log or (lambda msg: None)
-    def file_in(p): p = Path(p); return p/RAW_CSV_NAME if p.is_dir() else p
-    if path is not None:
-        f = file_in(path)
-        if not f.exists(): raise DataError(f"{f}: no such file")
-        say(f"data: {f} (given)"); return f
-    if env := os.environ.get('MOVIE_GENRES_DATA'):
-        f = file_in(env)
-        if not f.exists(): raise DataError(f"{f}: no such file (from $MOVIE_GENRES_DATA)")
-        say(f"data: {f} (from $MOVIE_GENRES_DATA)"); return f
-    here = Path(start or Path.cwd()).resolve()
-    for d in [here, *here.parents]:
-        if (f := d/'shared'/'data'/RAW_CSV_NAME).exists(): say(f"data: {f} (shared/data near {here})"); return f
-    cached = Path(cache or cache_dir())/RAW_CSV_NAME
+def clone_data_dir() -> Path|None:
+    "The `data/` folder of the clone this package was imported from (source tree or editable install); None for a wheel."
+    import movie_genres
+    root = Path(movie_genres.__file__).resolve().parent.parent
+    return root/'data' if (root/'pyproject.toml').is_file() and (root/'data').is_dir() else None
+
+def find_data_file(name: str=RAW_CSV_NAME, # the file's path in a data folder, e.g. `extra/imdb_extra.csv`
+                   path: str|Path|None=None, # a data folder (or a file in it; the raw CSV: any such file): used if given
+                   download: bool=True, # download into the cache when found nowhere else
+                   cache: str|Path|None=None, # cache folder; default `cache_dir()`
+                   clone: bool=True, # look in this clone's own `data/` folder (`clone_data_dir`)
+                   sources: dict|None=None, # name -> (URL, SHA-256) of what can be downloaded; default `DATA_FILES`
+                   log=None, # called with one line saying where the file came from (e.g. `print`)
+                  ) -> Path:
+    "`name` from the path given, else `$MOVIE_GENRES_DATA`, this clone's `data/`, the cache, else a checked download."
+    say, sources = log or (lambda msg: None), DATA_FILES if sources is None else sources
+    def file_in(p):
+        p = Path(p)
+        return p/name if p.is_dir() else p if name == RAW_CSV_NAME else p.parent/name
+    for where, given in [('given', path), ('from $MOVIE_GENRES_DATA', os.environ.get('MOVIE_GENRES_DATA'))]:
+        if given:
+            f = file_in(given)
+            if not f.exists(): raise DataError(f"{f}: no such file ({where})")
+            say(f"data: {f} ({where})"); return f
+    if clone and (d := clone_data_dir()) and (f := d/name).exists(): say(f"data: {f} (this clone's data/)"); return f
+    cached = Path(cache or cache_dir())/name
     if cached.exists(): say(f"data: {cached} (cache)"); return cached
+    if name not in sources: raise DataError(f"{name}: in no data folder, and not a file movie-genres can download")
     if not download:
-        raise DataError(f"no {RAW_CSV_NAME} found: put it in {cached.parent} or set MOVIE_GENRES_DATA to its folder")
+        raise DataError(f"no {name} found: run `movie-genres data` to download it, put it in {cached.parent}, "
+                        f"or set MOVIE_GENRES_DATA to the folder holding it")
+    url, sha256 = sources[name]
     f = download_checked(url, cached, sha256)
     say(f"data: downloaded {url} to {f} (SHA-256 checked)"); return f
+
+# %% ../nbs/00_data.ipynb #eccfa035
+def find_data(path: str|Path|None=None, # the raw CSV, or a data folder holding it: used if given
+              **kwargs, # `find_data_file`'s: download, cache, clone, sources, log
+             ) -> Path:
+    "The raw dataset `Movie_details.csv` (or the CSV given), found as `find_data_file` finds any data file."
+    return find_data_file(RAW_CSV_NAME, path, **kwargs)
+
+def find_extra(names: list[str]=EXTRA_FILES, # extra training files by name (`recipe.RELEASE.extra`)
+               data: str|Path|None=None, # a data folder or the raw CSV in it: its `extra/` folder must hold them
+               **kwargs, # `find_data_file`'s: download, cache, clone, sources, log
+              ) -> list[Path]:
+    "Each named extra file from `extra/` in the data folder given, else wherever `find_data_file` finds it; one line if it is nowhere."
+    folder = None if data is None else Path(data) if Path(data).is_dir() else Path(data).parent
+    return [find_data_file(f'extra/{n}', folder, **kwargs) for n in names]
+
+def fetch_data(path: str|Path|None=None, # a data folder to check instead of searching
+               **kwargs, # `find_data_file`'s: download, cache, clone, sources, log
+              ) -> dict:
+    "Every file of `DATA_FILES` (or of `sources`), found or downloaded into the cache: name -> path."
+    return {n: find_data_file(n, path, **kwargs) for n in (kwargs.get('sources') or DATA_FILES)}
 
 # %% ../nbs/00_data.ipynb #ee53810c
 REFERENCE_LABELS = ['Drama', 'Crime', 'Adventure', 'Comedy', 'Action', 'Biography', 'History', 'Mystery', 'Thriller',
@@ -125,11 +177,10 @@ def read_labels(spec: str|Path|list, # a list, `"A, B, C"`, or a file: JSON list
 def data_labels(raw_csv: str|Path, # the labelled CSV
                 labels: str|Path|list|None=None, # labels given by hand (`read_labels`), if any
                ) -> list[str]|None:
-    "The labels given by hand, else those of a `genre_types_encoded.json` beside `raw_csv`; None: take them from the data."
+    "The labels given by hand, else a `genre_types_encoded.json` beside `raw_csv` (the reference's for its scrape); None: from the data."
     if labels is not None: return read_labels(labels)
-    beside = Path(raw_csv).parent/'genre_types_encoded.json'
-    return load_labels(beside) if beside.exists() else None
-
+    beside = Path(raw_csv).parent/LABELS_JSON_NAME
+    return load_labels(beside) if beside.exists() or Path(raw_csv).name == RAW_CSV_NAME else None
 
 # %% ../nbs/00_data.ipynb #18ef4513
 def parse_genres(text: str) -> list[str]:
@@ -267,12 +318,6 @@ def read_extra(paths, # labelled CSV file(s) in the raw format (`title, descript
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     return pd.concat([read_labelled_csv(p, labels).assign(origin=Path(p).name, row=lambda d: np.arange(len(d)))
                       for p in paths], ignore_index=True)
-
-def extra_files(raw_csv: str|Path, # the raw data file (`find_data()`)
-               ) -> list[Path]:
-    "The labelled CSV files in the `extra/` folder beside `raw_csv`, by name (none if there is no such folder)."
-    return sorted((Path(raw_csv).parent/'extra').glob('*.csv'))
-
 
 # %% ../nbs/00_data.ipynb #b5bcc14d
 def genre_counts(genre_lists, labels: list[str]) -> pd.Series:

@@ -9,7 +9,7 @@ __all__ = ['RELEASE', 'Recipe', 'Release']
 
 # %% ../nbs/04_recipe.ipynb #50e7ab81
 from dataclasses import dataclass, field
-
+from .data import EXTRA_FILES
 
 # %% ../nbs/04_recipe.ipynb #66c85c04
 from dataclasses import dataclass, field
@@ -38,8 +38,7 @@ class Release:
     teachers: dict # checkpoint name -> the `Recipe` of each teacher
     student: Recipe # the student's recipe (its `n_layers` make it small)
     seed_stage: Recipe|None = None # then, from the student's weights, a short fine-tune on the seed's own training rows
-    extra: list = field(default_factory=list) # extra training files, by name, from the `extra/` folder beside the raw data
+    extra: list = field(default_factory=list) # extra training files, by name, from the data folder's `extra/` (`data.find_extra`)
 
 RELEASE = Release(teachers={'teacher': Recipe(epochs=3)}, student=Recipe(epochs=4, n_layers=4),
-                  seed_stage=Recipe(epochs=2, lr=5e-5, n_layers=4), extra=['imdb_extra.csv', 'imdb_extra2.csv'])
-
+                  seed_stage=Recipe(epochs=2, lr=5e-5, n_layers=4), extra=list(EXTRA_FILES))

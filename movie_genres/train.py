@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .recipe import Recipe, Release, RELEASE
 from .data import (DataError, read_labelled_data, read_extra, load_prepared, read_labels,
-                               split_dataset, encode_genres, find_data, RAW_CSV_NAME)
+                               split_dataset, encode_genres, find_data, find_extra, RAW_CSV_NAME)
 from .evaluate import scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, TINY)
@@ -23,13 +23,12 @@ from fastai.callback.tracker import SaveModelCallback
 from fastai.metrics import AccumMetric, ActivationType
 from fastai.torch_core import set_seed
 
-
 # %% auto #0
 __all__ = ['load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE', 'texts_sha256',
            'teacher_probs', 'save_teacher_probs', 'make_learner', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #4673ebed
-def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (../shared/data, cache, download)
+def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (this clone's data/, cache, download)
                 extra=None, # more labelled CSV file(s), added to `fit` only (raw CSV only: a prepared folder has its own)
                 labels: str|Path|list|None=None, # the label set (`data.read_labels`); default: `data_labels` (beside the data, else from it)
                ) -> dict:
@@ -47,7 +46,6 @@ def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; defaul
 def targets(df: pd.DataFrame, labels: list[str]) -> np.ndarray:
     "Multi-hot matrix of a frame's `genre_list`."
     return np.stack([encode_genres(g, labels) for g in df.genre_list])
-
 
 # %% ../nbs/04_train.ipynb #43e481aa
 def micro_f1(probs, y): return scores_at(probs, y)['micro_f1']
@@ -184,15 +182,16 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
 
 # %% ../nbs/04_train.ipynb #2ca22805
 def release(out: str|Path='candidates/release', # folder for the teachers, their probabilities and the student
-            data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()`
+            data: str|Path|None=None, # raw CSV (its `extra/` folder holds the plan's extra files) or `prepare`d folder; default: `find_data()`
             plan: Release=RELEASE, # what to train
             teacher: str|Path|None=None, # a stored `save_teacher_probs` file: skip training the teachers
+            log=None, # called with one line for each data file found (e.g. `print`)
             **train_kw, # passed to every `train` call (e.g. `labels`, `tiny`, `limit`, `progress`)
            ) -> dict:
     "Train the plan's teachers, store their probabilities on the training rows, distil the student, run the seed stage; the last model's metadata and `checkpoint`."
-    out, data = Path(out), Path(data) if data else find_data()
+    given, out, data = data, Path(out), Path(data) if data else find_data(log=log)
     imdb = not data.is_dir() and data.name == RAW_CSV_NAME               # the plan's extra files are IMDb's: they join the scrape only
-    extra = [data.parent/'extra'/f for f in plan.extra] or None if imdb else None
+    extra = find_extra(plan.extra, given, log=log) if imdb and plan.extra else None   # all of them, or one line naming the missing one
     labels = train_kw.get('labels')
     probs = Path(teacher) if teacher else out/'teacher-probs.npz'
     if not probs.exists():
@@ -210,4 +209,3 @@ def release(out: str|Path='candidates/release', # folder for the teachers, their
         p_seed = teacher_probs(probs, fit.description.tolist(), splits['labels'])[:len(seed_fit)]
         meta, last = train(plan.seed_stage, data, out/'student-seed', teacher=p_seed, init=last, **train_kw), out/'student-seed'
     return dict(meta, checkpoint=str(last))
-

@@ -1,4 +1,4 @@
-"""Shared helpers for the end-to-end tests: the installed console script, free ports, the shared data."""
+"""Helpers for the end-to-end tests: the installed console script, free ports, the clone's data."""
 import os, socket, sys, time, urllib.request
 from pathlib import Path
 import pytest
@@ -16,9 +16,9 @@ def cli() -> list[str]:
 
 
 @pytest.fixture(scope='session')
-def shared_data() -> Path:
-    from movie_genres.data import find_data
-    d = find_data(download=False).parent
+def data_dir() -> Path:
+    "The clone's own `data/` folder: the committed raw scrape, its label order and the extra files."
+    d = ROOT/'data'
     assert (d/'Movie_details.csv').exists(), d
     return d
 

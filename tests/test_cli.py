@@ -39,8 +39,8 @@ def test_predict_csv_contract(cli, clf, tmp_path):
     assert abs(out[[f'p_{g}' for g in clf.labels]].to_numpy() - probs).max() < 1e-3
 
 
-def test_evaluate_contract(cli, clf, shared_data, tmp_path):
-    pd.read_csv(shared_data/'Movie_details.csv').sample(60, random_state=0).to_csv(tmp_path/'l.csv', index=False)
+def test_evaluate_contract(cli, clf, data_dir, tmp_path):
+    pd.read_csv(data_dir/'Movie_details.csv').sample(60, random_state=0).to_csv(tmp_path/'l.csv', index=False)
     r = run(cli, 'evaluate', '--data', str(tmp_path/'l.csv'))
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
@@ -64,8 +64,8 @@ def test_prepare_bad_input(cli, tmp_path, content, expect):
     assert sorted(p.name for p in tmp_path.iterdir()) == ['raw.csv']   # nothing partial
 
 
-def test_prepare_writes_splits(cli, shared_data, tmp_path):
-    r = run(cli, 'prepare', '--data', str(shared_data/'Movie_details.csv'), '--out', str(tmp_path/'prepared'))
+def test_prepare_writes_splits(cli, data_dir, tmp_path):
+    r = run(cli, 'prepare', '--data', str(data_dir/'Movie_details.csv'), '--out', str(tmp_path/'prepared'))
     assert r.returncode == 0, r.stderr
     assert len(pd.read_csv(tmp_path/'prepared'/'valid.csv')) == 931
     assert (tmp_path/'prepared'/'genre_distribution.png').stat().st_size > 10_000
@@ -96,10 +96,16 @@ def test_train_export_predict_tiny(cli, tmp_path):
 
 
 def test_train_release_tiny(cli, tmp_path):
-    "`train --release`: the teachers with their recipes, their probabilities stored, the student, the seed stage; a stored file spares the teachers."
+    """`train --release` from a clone, in a working directory of its own, with no data option: the clone's data/ with
+    every extra file the recipe names; the teachers with their recipes, their probabilities stored, the student, the
+    seed stage; a stored file spares the teachers."""
     from movie_genres.recipe import RELEASE
-    r = run(cli, 'train', '--release', '--tiny', '--limit', '120', '--epochs', '1', '--out', str(tmp_path/'rel'))
+    from movie_genres.data import clone_data_dir
+    env = {k: v for k, v in os.environ.items() if k != 'MOVIE_GENRES_DATA'}
+    r = run(cli, 'train', '--release', '--tiny', '--limit', '120', '--epochs', '1', '--out', str(tmp_path/'rel'), cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
+    assert f"data: {clone_data_dir()/'Movie_details.csv'} (this clone's data/)" in r.stderr
+    assert RELEASE.extra and all(f"data: {clone_data_dir()/'extra'/n} (this clone's data/)" in r.stderr for n in RELEASE.extra), r.stderr[-2000:]
     assert json.loads(r.stdout.strip().splitlines()[-1])['checkpoint'] == str(tmp_path/'rel'/'student-seed')
     assert sorted(p.name for p in (tmp_path/'rel').iterdir()) == sorted([*RELEASE.teachers, 'student', 'student-seed', 'teacher-probs.npz'])
     recipe = lambda name: json.loads((tmp_path/'rel'/name/'checkpoint.json').read_text())['recipe']

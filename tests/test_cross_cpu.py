@@ -40,9 +40,9 @@ def host_sums_exactly() -> bool:
     return any(f in flags.split() for f in ('avx512_vnni', 'avx_vnni', 'amx_int8'))
 
 
-def test_shipped_model_same_answer_on_avx2_only_cpu(shared_data):
+def test_shipped_model_same_answer_on_avx2_only_cpu(data_dir):
     from movie_genres.train import load_splits
-    texts = load_splits(shared_data/'Movie_details.csv')['valid'].description.head(6).tolist()
+    texts = load_splits(data_dir/'Movie_details.csv')['valid'].description.head(6).tolist()
     here, avx2 = run_python(SHIPPED, texts), run_python(SHIPPED, texts, cpu=AVX2_ONLY)
     clf = GenreClassifier.load()
     assert np.abs(here - avx2).max() < 0.02, np.abs(here - avx2).max()      # with 8-bit weights: 0.13 on these six

@@ -12,9 +12,9 @@ def run(cmd, *args, env=ENV, **kw):
     return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=600, env=env, **kw)
 
 
-def catalogue(shared_data: Path, folder: Path, rows: int, parts: int, fmt: str='csv') -> pd.DataFrame:
+def catalogue(data_dir: Path, folder: Path, rows: int, parts: int, fmt: str='csv') -> pd.DataFrame:
     "The first `rows` scraped movies with a zero-padded text id, split into `parts` files of `fmt` in `folder`."
-    movies = pd.read_csv(shared_data/'Movie_details.csv', dtype=str, keep_default_na=False).head(rows)
+    movies = pd.read_csv(data_dir/'Movie_details.csv', dtype=str, keep_default_na=False).head(rows)
     movies.insert(0, 'id', [f'{i:06d}' for i in range(len(movies))])
     folder.mkdir(parents=True)
     for k, part in enumerate(np.array_split(np.arange(rows), parts)):
@@ -33,9 +33,9 @@ def read_parts(folder: Path) -> pd.DataFrame:
 def p_columns(df): return [c for c in df.columns if c.startswith('p_')]
 
 
-def test_ray_equals_single_process(cli, shared_data, tmp_path):
+def test_ray_equals_single_process(cli, data_dir, tmp_path):
     "Two Ray workers on 3,000 rows in four CSV files give the single-process rows, row for row."
-    movies = catalogue(shared_data, tmp_path/'in', 3000, 4)
+    movies = catalogue(data_dir, tmp_path/'in', 3000, 4)
     movies.to_csv(tmp_path/'all.csv', index=False)
     r = run(cli, 'predict', '--engine', 'ray', '--workers', '2', '--input', str(tmp_path/'in'), '--output', str(tmp_path/'out'))
     assert r.returncode == 0, r.stderr[-3000:]
@@ -56,9 +56,9 @@ def _map_workers() -> set[int]:
     return {int(p) for p in r.stdout.split()}
 
 
-def test_ray_survives_a_killed_worker(cli, shared_data, tmp_path):
+def test_ray_survives_a_killed_worker(cli, data_dir, tmp_path):
     "A model worker killed mid-job is replaced; the job finishes with every input row exactly once."
-    movies = catalogue(shared_data, tmp_path/'in', 6000, 6, fmt='parquet')
+    movies = catalogue(data_dir, tmp_path/'in', 6000, 6, fmt='parquet')
     p = subprocess.Popen([*cli, 'predict', '--engine', 'ray', '--workers', '2', '--batch-rows', '100', '--format', 'csv',
                           '--input', str(tmp_path/'in'), '--output', str(tmp_path/'out')],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
@@ -107,7 +107,7 @@ def test_without_ray(cli, tmp_path):
     assert r.returncode == 0 and (tmp_path/'out.csv').exists(), r.stderr
 
 
-def test_ray_joins_a_running_cluster(cli, shared_data, tmp_path):
+def test_ray_joins_a_running_cluster(cli, data_dir, tmp_path):
     "`--address` joins a cluster started with `ray start --head` (token authentication on) and leaves it running."
     ray_cli, port = str(BIN/'ray'), free_port()
     env = dict(ENV, RAY_AUTH_MODE='token', RAY_worker_niceness='0')   # the client side needs the cluster's auth mode too
@@ -115,7 +115,7 @@ def test_ray_joins_a_running_cluster(cli, shared_data, tmp_path):
             '--disable-usage-stats', env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     try:
-        movies = catalogue(shared_data, tmp_path/'in', 400, 2)
+        movies = catalogue(data_dir, tmp_path/'in', 400, 2)
         r = run(cli, 'predict', '--engine', 'ray', '--address', f'127.0.0.1:{port}', '--input', str(tmp_path/'in'),
                 '--output', str(tmp_path/'out'), env=env)
         assert r.returncode == 0, r.stderr[-3000:]

@@ -27,10 +27,10 @@ def no_imdb_genre(text: str) -> bool:
 
 
 @pytest.fixture(scope='module')
-def own(cli, shared_data, tmp_path_factory):
+def own(cli, data_dir, tmp_path_factory):
     "A 500-row catalogue in moods, prepared, trained (tiny) and exported by the CLI."
     d = tmp_path_factory.mktemp('own')
-    raw = pd.read_csv(shared_data/'Movie_details.csv', dtype=str, keep_default_na=False)
+    raw = pd.read_csv(data_dir/'Movie_details.csv', dtype=str, keep_default_na=False)
     relabel(raw, MOODS).head(500).to_csv(d/'moods.csv', index=False)
     r = run(cli, 'prepare', '--data', str(d/'moods.csv'), '--out', str(d/'prepared'))
     assert r.returncode == 0, r.stderr
