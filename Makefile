@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 demo: install                                   ## serve the Gradio app on the shipped model
 	GRADIO_SERVER_PORT=$(PORT) $(VENV)/bin/movie-genres serve
 
-test: install browser emulator nbtest docs pytest   ## every test: notebooks, the docs site, then end-to-end (browser and other CPUs included)
+test: install browser emulator docs pytest   ## every test: the notebooks (run by docs), the docs site, then end-to-end (browser and other CPUs included)
 
 browser:                                        ## Debian's Chromium + chromedriver (scraper and page tests)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
@@ -37,11 +37,12 @@ emulator:                                       ## Debian's QEMU user mode: the 
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq qemu-user >/dev/null; }
 	@qemu-x86_64 --version | head -1
 
-nbtest: install
-	$(TEST_ENV) $(VENV)/bin/nbdev-test --n-workers 2
+nbtest: install                                 ## run every notebook (its tests) on a copy in nbs-run/, keeping what each cell returns for the docs
+	rm -rf nbs-run && cp -r nbs nbs-run
+	$(TEST_ENV) $(VENV)/bin/nbdev-test --n-workers 2 --save nbs-run
 
-docs: install                                   ## the docs site, offline, in _docs/ (nbdev's processing + MkDocs); fails on a broken link
-	$(PY) tools/build_docs.py
+docs: nbtest                                    ## the docs site, offline, in _docs/, from the notebooks as just run (nbdev's processing + MkDocs); fails on a broken link
+	$(PY) tools/build_docs.py nbs-run
 
 pytest: install
 	$(TEST_ENV) $(VENV)/bin/pytest tests -q

@@ -10,13 +10,13 @@ import html, os, string, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 import gradio as gr
-from .data import DataError, REFERENCE_LABELS
+from .data import DataError, speaks_imdb
 from .inference import GenreClassifier, EmptyTextError
 
 # %% auto #0
-__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'speaks_imdb', 'examples_for', 'classify', 'also_possible_md',
-           'empty_probs', 'word_effects', 'explain_html', 'classify_file', 'architecture_line', 'trained_rows',
-           'model_card', 'card_per_genre', 'build_demo', 'serve']
+__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'examples_for', 'classify', 'also_possible_md', 'empty_probs',
+           'word_effects', 'explain_html', 'classify_file', 'architecture_line', 'trained_rows', 'model_card',
+           'card_per_genre', 'build_demo', 'serve']
 
 # %% ../nbs/08_app.ipynb #4d5d24b3
 EXAMPLES = [
@@ -28,21 +28,20 @@ EXAMPLES = [
     "A penniless musician and an aspiring actress fall in love in Los Angeles while pursuing their dreams.",
 ]
 MAX_UPLOAD_MB = 50
-def speaks_imdb(labels: list[str]) -> bool:
-    "Whether a model's labels are IMDb's 21 genres (the page then compares it with the reference)."
-    return set(labels) == set(REFERENCE_LABELS)
-
-def examples_for(clf: GenreClassifier) -> list[str]:
+def examples_for(clf: GenreClassifier, # the loaded classifier
+                ) -> list[str]:
     "The descriptions the page offers to click: `EXAMPLES` for IMDb's genres, else the model's own (from its config)."
     return EXAMPLES if speaks_imdb(clf.labels) else clf.config.get('examples') or EXAMPLES
-
 
 # %% ../nbs/08_app.ipynb #2720318e
 def _probs(clf: GenreClassifier, text: str) -> np.ndarray:
     try: return clf.predict_proba(text or '')
     except EmptyTextError: raise gr.Error("Please type a movie description first: the box is empty.")
 
-def classify(clf: GenreClassifier, text: str, title: str='') -> tuple[str, dict[str, float]]:
+def classify(clf: GenreClassifier, # the loaded classifier
+             text: str, # a movie description
+             title: str='', # the movie's title, shown above its genres (optional)
+            ) -> tuple[str, dict[str, float]]:
     "Markdown of the predicted genres and the top-5 probabilities of one description."
     probs = _probs(clf, text)
     genres = clf.decide(probs)[0]
@@ -50,19 +49,24 @@ def classify(clf: GenreClassifier, text: str, title: str='') -> tuple[str, dict[
     head = f"**{html.escape(title.strip())}**: " if title and title.strip() else ''
     return f"### {head}{' · '.join(genres)}", top
 
-def also_possible_md(clf: GenreClassifier, text: str) -> str:
+def also_possible_md(clf: GenreClassifier, # the loaded classifier
+                     text: str, # a movie description
+                    ) -> str:
     "Markdown of the genres the rule left out that reach half their threshold (empty when there are none)."
     near = clf.also_possible(_probs(clf, text))[0]
     return ('Also possible: ' + ', '.join(f'{g} ({p:.2f})' for g, p in near.items())) if near else ''
 
 # %% ../nbs/08_app.ipynb #426e62e7
-def empty_probs(clf: GenreClassifier) -> np.ndarray:
-    "The model's probabilities for an empty description (`[CLS] [SEP]`): where every explanation starts."
-    ids = np.asarray([clf.tokenizer.encode('').ids], np.int64)
-    feeds = {'input_ids': ids, 'attention_mask': np.ones_like(ids)}
-    return clf.session.run(None, {k: feeds[k] for k in clf.input_names})[0][0]
+def empty_probs(clf: GenreClassifier, # the loaded classifier
+               ) -> np.ndarray:
+    "The model's (calibrated) probabilities for an empty description (`[CLS] [SEP]`): where every explanation starts."
+    return clf.calibrate(clf.score_ids(clf.tokenizer.encode('').ids))
 
-def word_effects(clf: GenreClassifier, text: str, max_words: int=100, orders: int|None=None, seed: int=0
+def word_effects(clf: GenreClassifier, # the loaded classifier
+                 text: str, # a movie description
+                 max_words: int=100, # words explained; the rest stay in throughout
+                 orders: int|None=None, # word orders sampled (pairs of an order and its reverse); default: by length
+                 seed: int=0, # seed for the orders
                 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     "Words, p(text), per word × genre its Shapley share of p(text) − p(start), and p(start) (empty, or the words past `max_words`)."
     words = (text or '').split()
@@ -71,7 +75,7 @@ def word_effects(clf: GenreClassifier, text: str, max_words: int=100, orders: in
     present = np.arange(len(words)) >= n                                  # words past max_words stay in throughout
     start = empty_probs(clf) if not present.any() else clf.predict_proba(' '.join(np.array(words)[present]))
     orders = orders or int(np.clip(240 // max(n, 1), 2, 8)) // 2 * 2
-    rng, effects = np.random.default_rng(seed), np.zeros((len(words), len(clf.labels)), np.float64)
+    rng, effects = np.random.default_rng(seed), np.zeros((len(words), len(clf.labels)), np.float64)   # on the calibrated scale shown
     perms = [p for p in (rng.permutation(n) for _ in range(orders // 2)) for p in (p, p[::-1])]
     for perm in perms:
         on, texts = present.copy(), []
@@ -96,7 +100,10 @@ def _bare(word: str) -> str:
     "A word as the explanation names it: without the punctuation around it (`detectives,,` -> `detectives`)."
     return word.strip(string.punctuation + '“”‘’«»…') or word
 
-def explain_html(clf: GenreClassifier, text: str, top_n: int=3) -> str:
+def explain_html(clf: GenreClassifier, # the loaded classifier
+                 text: str, # a movie description
+                 top_n: int=3, # words named as raising each genre most
+                ) -> str:
     "HTML: for each predicted genre, the description with words shaded by their share of its probability (green up, red down)."
     words, base, eff, start = word_effects(clf, text)
     genres = clf.decide(base)[0]
@@ -112,7 +119,10 @@ def explain_html(clf: GenreClassifier, text: str, top_n: int=3) -> str:
     return LEGEND + ''.join(rows)
 
 # %% ../nbs/08_app.ipynb #bb39030b
-def classify_file(clf: GenreClassifier, file, progress=None) -> tuple[str, str]:
+def classify_file(clf: GenreClassifier, # the loaded classifier
+                  file, # the uploaded CSV (a path or Gradio's file object)
+                  progress=None, # Gradio's progress tracker, if any
+                 ) -> tuple[str, str]:
     "Predict every row of an uploaded CSV; returns (path of the result CSV, summary Markdown)."
     from movie_genres.batch import predict_csv
     if not file: raise gr.Error("Upload a CSV file with a 'description' column first.")
@@ -130,7 +140,8 @@ def classify_file(clf: GenreClassifier, file, progress=None) -> tuple[str, str]:
     return str(out), note
 
 # %% ../nbs/08_app.ipynb #6dffa36d
-def architecture_line(config: dict) -> str:
+def architecture_line(config: dict, # a model folder's `config.json`
+                     ) -> str:
     "What the network is, from a model folder's config: backbone, depth and width, size, and how it was trained."
     a, recipe = config.get('architecture', {}), (config.get('training') or {}).get('recipe') or {}
     shape = f" ({a['layers']} layers, feed-forward {a['ffn']}, {a['parameters']/1e6:.1f}M parameters)" if a else ''
@@ -139,13 +150,15 @@ def architecture_line(config: dict) -> str:
                 f"fine-tuned teacher models and the labels")
     return f"`{config.get('backbone', '?')}`{shape} fine-tuned with fastai"
 
-def trained_rows(config: dict) -> int|None:
+def trained_rows(config: dict, # a model folder's `config.json`
+                ) -> int|None:
     "The most training rows any stage of the model saw (a last stage on fewer rows starts from a model trained on more)."
     recipe, rows = (config.get('training') or {}).get('recipe') or {}, []
     while recipe: rows.append(recipe.get('fit_rows') or 0); recipe = (recipe.get('init') or {}).get('recipe') or {}
     return max(rows, default=0) or None
 
-def model_card(clf: GenreClassifier) -> str:
+def model_card(clf: GenreClassifier, # the loaded classifier
+              ) -> str:
     "Markdown: the model, its decision rule, its validation scores and its limits (all from the model folder's config)."
     c, m, imdb = clf.config, clf.config.get('metrics', {}), speaks_imdb(clf.labels)
     pg = m.get('per_genre', {})
@@ -163,12 +176,16 @@ def model_card(clf: GenreClassifier) -> str:
         count += (f" Without the cap (`--uncapped`) it would name {m['uncapped']['genres_per_movie']:.1f}, for micro-F1 "
                   f"{m['uncapped']['micro_f1']:.3f} / macro-F1 {m['uncapped']['macro_f1']:.3f}.")
     rows, size = trained_rows(c), Path(clf.path, 'model.onnx').stat().st_size/1e6
+    cal = m.get('calibration')
+    probs = (f"\n\n**Probabilities** are calibrated on the dev split (one map per label): on the validation movies they are off "
+             f"from what happens by {cal['ece']:.3f} on average (ECE; {cal['ece_uncalibrated']:.3f} before calibration). "
+             f"The genres named are decided before that map, on the model's own scores." if cal and clf.calibration else '')
     if not imdb:
         return f"""**Model**: {architecture_line(c)}, mean pooling,
 exported to ONNX, fused and quantized to int8 ({size:.0f} MB); {len(clf.labels)} labels of its own ({', '.join(clf.labels)}),
 each with its own threshold tuned on a dev split. It {rule}.
 
-**Scores** on its {m.get('rows', '?')} validation movies: {scores}.
+**Scores** on its {m.get('rows', '?')} validation movies: {scores}.{probs}
 
 **Limits**: trained on {f'{rows:,}' if rows else 'its'} descriptions; it reads only the description (not the title, year or
 cast). Rare labels had few training examples: {weak}. Labels are themselves subjective, so expect a plausible extra one or a
@@ -178,7 +195,7 @@ exported to ONNX, fused and quantized to int8 ({size:.0f} MB); {len(clf.labels)}
 each with its own threshold tuned on a dev split. It {rule}.
 
 **Scores** on the seed split's 931 validation movies: {scores}. The reference DistilRoBERTa-base scored
-micro-F1 0.564 / macro-F1 0.419, a TF-IDF + logistic-regression baseline 0.566 / 0.418.
+micro-F1 0.564 / macro-F1 0.419, a TF-IDF + logistic-regression baseline 0.566 / 0.418.{probs}
 
 **Limits**: trained on {f'{rows:,}' if rows else 'about 8,400'} short IMDb plot summaries in English; it reads only the
 description (not the title, year or cast). Rare genres had few training examples: {weak}. IMDb's genres are themselves
@@ -186,7 +203,8 @@ subjective, so expect a plausible extra genre or a missing one.{count} Written i
 descriptions score a little lower (the accuracy report's test on retold descriptions).
 Text longer than {c.get('max_length', 128)} tokens is cut."""
 
-def card_per_genre(clf: GenreClassifier) -> pd.DataFrame:
+def card_per_genre(clf: GenreClassifier, # the loaded classifier
+                  ) -> pd.DataFrame:
     "Per-genre F1, precision, recall and support of the released metrics, most frequent genre first."
     pg = clf.config.get('metrics', {}).get('per_genre', {})
     df = pd.DataFrame([dict(genre=g, F1=round(v['f1'], 3), precision=round(v['precision'], 3), recall=round(v['recall'], 3),
@@ -200,7 +218,8 @@ CSS = """
 footer {visibility: hidden}
 """
 
-def build_demo(clf: GenreClassifier|None=None) -> gr.Blocks:
+def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; default: the shipped model
+              ) -> gr.Blocks:
     "The Gradio Blocks page around a (loaded once) classifier."
     clf = clf or GenreClassifier.load()
     with gr.Blocks(title='Movie genres') as demo:
@@ -252,7 +271,11 @@ def build_demo(clf: GenreClassifier|None=None) -> gr.Blocks:
         clear.add([genres, also, top, why])
     return demo
 
-def serve(model: str|Path|None=None, host: str|None=None, port: int|None=None, **launch_kwargs):
+def serve(model: str|Path|None=None, # model folder; default: the shipped model
+          host: str|None=None, # address to listen on; default: $GRADIO_SERVER_NAME, else 127.0.0.1
+          port: int|None=None, # port; default: $GRADIO_SERVER_PORT, else 7860
+          **launch_kwargs, # passed to Gradio's `launch`
+         ):
     "Serve the page (blocking) on `host:port` (default `$GRADIO_SERVER_NAME`/`$GRADIO_SERVER_PORT`, 127.0.0.1:7860)."
     demo = build_demo(GenreClassifier.load(model))
     host = host or os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1')

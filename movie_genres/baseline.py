@@ -13,7 +13,11 @@ import numpy as np
 __all__ = ['fit_tfidf_baseline', 'baseline_probs']
 
 # %% ../nbs/09_baseline.ipynb #b10ca8a1
-def fit_tfidf_baseline(texts: list[str], y: np.ndarray, C: float=1.0, seed: int=0):
+def fit_tfidf_baseline(texts: list[str], # training descriptions
+                       y: np.ndarray, # their multi-hot labels
+                       C: float=1.0, # inverse regularisation strength of each logistic regression
+                       seed: int=0, # random seed
+                      ):
     "TF-IDF (1-2 grams, sublinear tf) + one-vs-rest class-balanced logistic regression, fitted on `texts`, `y`."
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -23,6 +27,8 @@ def fit_tfidf_baseline(texts: list[str], y: np.ndarray, C: float=1.0, seed: int=
                           OneVsRestClassifier(LogisticRegression(C=C, class_weight='balanced', max_iter=2000, random_state=seed)))
     return model.fit(list(texts), y)
 
-def baseline_probs(model, texts: list[str]) -> np.ndarray:
+def baseline_probs(model, # a fitted `fit_tfidf_baseline` pipeline
+                   texts: list[str], # descriptions to score
+                  ) -> np.ndarray:
     "Per-genre probabilities of the fitted baseline."
     return model.predict_proba(list(texts)).astype(np.float32)

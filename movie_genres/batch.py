@@ -29,7 +29,7 @@ def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule d
     if 'description' not in df.columns:
         raise DataError(f"{source}: missing column 'description' (found: {', '.join(map(str, df.columns))})")
     texts, ok = _description_texts(df['description'].tolist())
-    probs = np.full((len(texts), len(clf.labels)), np.nan, np.float32)
+    probs = np.full((len(texts), len(clf.labels)), np.nan)     # float64: the calibrated probabilities as computed
     if ok.any(): probs[ok] = clf.predict_proba([t for t, k in zip(texts, ok) if k])
     genres = [format_genres(g) if k else '' for g, k in zip(clf.decide(np.nan_to_num(probs)), ok)]
     return df.assign(predicted_genres=genres, **{f'p_{g}': np.round(probs[:, j], 4) for j, g in enumerate(clf.labels)})

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from .evaluate import multilabel_scores, decide_matrix, scores_at
-from .inference import GenreClassifier, default_model_dir, SLOW_FUSIONS
+from .inference import GenreClassifier, default_model_dir, SLOW_FUSIONS, serving_cores
 
 # %% auto #0
 __all__ = ['REFERENCE_SHAPE', 'ALONE', 'BARE_GRADIO', 'System', 'batched_proba', 'onnx_system', 'torch_system',
@@ -21,7 +21,14 @@ __all__ = ['REFERENCE_SHAPE', 'ALONE', 'BARE_GRADIO', 'System', 'batched_proba',
 # %% ../nbs/12_bench.ipynb #e80f1595
 class System:
     "Something that predicts genre probabilities, with its files (for the size) and its loader."
-    def __init__(self, name: str, load, files: list[Path], thresholds=None, reported_micro_f1: float|None=None, max_genres: int|None=None):
+    def __init__(self,
+                 name: str, # the system's name in the table
+                 load, # a function that loads it and returns its `predict` (texts -> probabilities)
+                 files: list[Path], # its files on disk (their size is reported)
+                 thresholds=None, # its decision thresholds; None: 0.5
+                 reported_micro_f1: float|None=None, # a micro-F1 to show instead of measuring it
+                 max_genres: int|None=None, # its cap on genres a movie
+                ):
         self.name, self._load, self.files, self.thresholds, self.reported = name, load, [Path(f) for f in files], thresholds, reported_micro_f1
         self.max_genres = max_genres
         self.predict = None
@@ -34,7 +41,10 @@ class System:
         self.predict = None; gc.collect()
         t0 = time.perf_counter(); self.predict = self._load(); return time.perf_counter() - t0
 
-def batched_proba(clf: GenreClassifier, texts: list[str], bs: int=64) -> np.ndarray:
+def batched_proba(clf: GenreClassifier, # the loaded classifier
+                  texts: list[str], # descriptions
+                  bs: int=64, # descriptions per model call
+                 ) -> np.ndarray:
     "Probabilities from length-sorted batches of `bs` padded to their longest, one call each (answers depend on the batch)."
     from movie_genres.tokens import encode_texts, pad_batch, length_batches
     seqs = encode_texts(clf.tokenizer, texts); probs = np.zeros((len(seqs), len(clf.labels)), np.float32)
@@ -44,7 +54,12 @@ def batched_proba(clf: GenreClassifier, texts: list[str], bs: int=64) -> np.ndar
         probs[b] = clf.session.run(None, {k: feeds[k] for k in clf.input_names})[0]
     return probs
 
-def onnx_system(name: str, model_dir: Path, onnx_file: str='model.onnx', threads: int|None=None, **kw) -> System:
+def onnx_system(name: str, # the system's name in the table
+                model_dir: Path, # model folder
+                onnx_file: str='model.onnx', # graph in it
+                threads: int|None=None, # intra-op threads; default: the serving cores
+                **kw, # passed to `System`
+               ) -> System:
     "An ONNX model folder (tokenizer + config) served by `GenreClassifier`, optionally with another .onnx file."
     from movie_genres.inference import read_model_config
     cfg = read_model_config(model_dir, onnx_file)
@@ -58,7 +73,8 @@ def onnx_system(name: str, model_dir: Path, onnx_file: str='model.onnx', threads
 
 
 # %% ../nbs/12_bench.ipynb #3f006337
-def torch_system(checkpoint: Path) -> System:
+def torch_system(checkpoint: Path, # training checkpoint folder
+                ) -> System:
     "The checkpoint's PyTorch model, eager fp32 on CPU."
     def load():
         import torch
@@ -77,7 +93,12 @@ def _fresh(f: Path, *sources) -> bool:
     from movie_genres import export
     return f.exists() and all(f.stat().st_mtime >= Path(s).stat().st_mtime for s in (*sources, export.__file__))
 
-def build_reference_standin(work: Path, tokenizer_json: Path, labels: list[str], fused: bool=True, **shape) -> Path:
+def build_reference_standin(work: Path, # folder to build in
+                            tokenizer_json: Path, # tokenizer to reuse
+                            labels: list[str], # the label set
+                            fused: bool=True, # apply onnxruntime's transformer fusions
+                            **shape, # config overrides (hidden size, layers, ...); default: DistilRoBERTa-base's
+                           ) -> Path:
     "Export a random-init RoBERTa of the reference's shape like our model (fused, per-channel) or like the reference did."
     import torch, shutil
     from transformers import RobertaConfig, AutoModel
@@ -97,7 +118,10 @@ def build_reference_standin(work: Path, tokenizer_json: Path, labels: list[str],
     return out
 
 # %% ../nbs/12_bench.ipynb #e21fdb44
-def tfidf_system(work: Path, train_texts, train_y) -> System:
+def tfidf_system(work: Path, # folder to save the fitted pipeline in (for its size)
+                 train_texts, # training descriptions
+                 train_y, # their labels
+                ) -> System:
     "TF-IDF + logistic regression, trained once and pickled into the work folder."
     import pickle
     from movie_genres.baseline import fit_tfidf_baseline, baseline_probs
@@ -111,8 +135,15 @@ def tfidf_system(work: Path, train_texts, train_y) -> System:
 # %% ../nbs/12_bench.ipynb #3ae204db
 def _pct(xs, q): return float(np.percentile(np.asarray(xs) * 1e3, q))
 
-def run_bench(systems: list[System], texts: list[str], y: np.ndarray, n_latency: int=200, rounds: int=3,
-              modes=(1, 64, 'served'), block: int=20, progress: bool=True) -> dict:
+def run_bench(systems: list[System], # the systems to time
+              texts: list[str], # descriptions timed
+              y: np.ndarray, # their labels (scores)
+              n_latency: int=200, # descriptions timed one by one for the latency percentiles
+              rounds: int=3, # timed rounds per mode (the best kept)
+              modes=(1, 64, 'served'), # batch sizes to time, and 'served'
+              block: int=20, # descriptions timed on one system before the next takes its turn (systems interleave)
+              progress: bool=True, # show a progress bar
+             ) -> dict:
     "Measure every system on `texts`, interleaved; returns per-system results and the machine's facts."
     from tqdm.auto import tqdm
     res = {s.name: dict(size_mb=round(s.size_mb, 1), load_s=[], first_ms=None, latency_ms=[], throughput={b: [] for b in modes})
@@ -151,7 +182,7 @@ def machine_facts() -> dict:
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor()) \
           if Path('/proc/cpuinfo').exists() else platform.processor()
     return dict(cores=os.cpu_count(), cpu=cpu, python=platform.python_version(), onnxruntime=ort.__version__,
-                intra_op_threads=min(os.cpu_count() or 1, 8), inter_op_threads=1, graph_optimization='ORT_ENABLE_ALL',
+                intra_op_threads=serving_cores(), inter_op_threads=1, graph_optimization='ORT_ENABLE_ALL',
                 numpy=np.__version__, platform=platform.platform())
 
 def serving_import_check() -> dict:
@@ -163,7 +194,9 @@ def serving_import_check() -> dict:
     return dict(imports_torch=r.stdout.strip() == 'True', import_seconds=round(total / 1e6, 3))
 
 # %% ../nbs/12_bench.ipynb #d3eb5cb6
-def format_table(bench: dict, ref_name: str="reference architecture (plain int8, the reference's recipe)") -> str:
+def format_table(bench: dict, # `run_bench`'s result
+                 ref_name: str="reference architecture (plain int8, the reference's recipe)", # the system the speed-ups are measured against
+                ) -> str:
     "Markdown table of a `run_bench` result (plus the machine line)."
     s = bench['systems']; ref = s.get(ref_name)
     cols = ['size_mb', 'load_s', 'first_prediction_ms', 'p50_ms', 'p95_ms', 'per_s_batch1', 'per_s_batch64', 'per_s_served', 'micro_f1']
@@ -185,7 +218,9 @@ def bench(model: str|Path|None=None, # model folder (default: the shipped model)
           work: str|Path='candidates/bench', # cache for the built systems
           out: str|Path|None='candidates/bench/bench.json', # JSON results
           n: int|None=None, # time only the first n descriptions (quick runs)
-          n_latency: int=200, rounds: int=3, progress: bool=True,
+          n_latency: int=200, # descriptions timed one by one for the latency percentiles
+          rounds: int=3, # timed rounds per mode (the best kept)
+          progress: bool=True, # show a progress bar
           also: list|None=None, # more model folders to time beside the shipped one (e.g. the model it replaced)
          ) -> dict:
     "Build the systems, measure them interleaved, print a table, write JSON."
@@ -234,7 +269,9 @@ for t in texts:
 print(json.dumps(dict(load_s=load, first_ms=first*1e3, p50_ms=float(np.percentile(lat, 50)*1e3), p95_ms=float(np.percentile(lat, 95)*1e3))))
 """
 
-def alone_latency(model: str|Path|None, texts: list[str]) -> dict:
+def alone_latency(model: str|Path|None, # model folder; None: the shipped model
+                  texts: list[str], # descriptions timed one by one
+                 ) -> dict:
     "Load, first-prediction and single-description p50/p95 of a model folder in a fresh process of its own."
     r = subprocess.run([sys.executable, '-c', ALONE, str(model or '')], input=json.dumps(texts), capture_output=True, text=True, check=True)
     return {k: round(v, 3 if k == 'load_s' else 2) for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
@@ -263,8 +300,13 @@ def _runner(onnx_path: Path, tok_json: Path, opt_level: str='ALL', threads: int|
         return np.stack(out)
     return predict
 
-def ablation(checkpoint: str|Path, model: str|Path|None=None, work: str|Path='candidates/bench', texts: list[str]|None=None,
-             n_latency: int=200, rounds: int=3) -> list[dict]:
+def ablation(checkpoint: str|Path, # training checkpoint of the model
+             model: str|Path|None=None, # its model folder; default: the shipped model
+             work: str|Path='candidates/bench', # folder for the intermediate graphs
+             texts: list[str]|None=None, # descriptions timed; default: the validation rows
+             n_latency: int=200, # descriptions timed one by one
+             rounds: int=3, # timed rounds (the best kept)
+            ) -> list[dict]:
     "Throughput (batch 64) and single-description p50 as serving steps are added one by one."
     from movie_genres.export import export_onnx, fuse_transformer, quantize_int8
     from movie_genres.model import load_checkpoint
@@ -328,7 +370,9 @@ def _time_to_first_page(cmd: list[str], timeout: float=120.) -> float:
         raise TimeoutError(f'{cmd} served nothing in {timeout}s')
     finally: p.terminate(); p.wait(timeout=20)
 
-def startup_times(app: str|Path|None=None, runs: int=3) -> dict:
+def startup_times(app: str|Path|None=None, # the app script to start; default: space/app.py
+                  runs: int=3, # starts timed
+                 ) -> dict:
     "Seconds from process start to first page: a bare Gradio page vs our app (medians of alternating runs)."
     app = Path(app) if app else Path(__file__).resolve().parents[1]/'space'/'app.py'
     bare, ours = [], []

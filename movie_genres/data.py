@@ -16,8 +16,8 @@ __all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REF
            'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra', 'fetch_data',
            'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres', 'encode_genres',
            'decode_genres', 'relabel', 'clean_description', 'read_labelled_csv', 'read_labelled_data', 'seed_split',
-           'dev_split', 'split_dataset', 'read_extra', 'genre_counts', 'plot_genre_distribution', 'atomic_folder',
-           'label_counts', 'prepare', 'load_prepared']
+           'dev_split', 'split_dataset', 'read_extra', 'genre_counts', 'plot_genre_distribution', 'label_cap',
+           'speaks_imdb', 'atomic_folder', 'label_counts', 'prepare', 'load_prepared']
 
 # %% ../nbs/00_data.ipynb #25209ce4
 class DataError(ValueError):
@@ -151,7 +151,8 @@ def load_labels(path: str|Path|None=None, # a `genre_types_encoded.json` (name -
     return [g for g, _ in sorted(mapping.items(), key=lambda kv: kv[1])]
 
 # %% ../nbs/00_data.ipynb #07d80b94
-def labels_in(genre_lists) -> list[str]:
+def labels_in(genre_lists, # each row's labels
+             ) -> list[str]:
     "Every label the rows carry, once: the most frequent first, ties in alphabetical order."
     from collections import Counter
     counts = Counter(g for gs in genre_lists for g in gs)
@@ -183,16 +184,20 @@ def data_labels(raw_csv: str|Path, # the labelled CSV
     return load_labels(beside) if beside.exists() or Path(raw_csv).name == RAW_CSV_NAME else None
 
 # %% ../nbs/00_data.ipynb #18ef4513
-def parse_genres(text: str) -> list[str]:
+def parse_genres(text: str, # a `"A, B"` genre string
+                ) -> list[str]:
     "Split a `\"A, B\"` genre string into names (blank pieces dropped)."
     if not isinstance(text, str): return []
     return [g.strip() for g in text.split(',') if g.strip()]
 
-def format_genres(genres: list[str]) -> str:
+def format_genres(genres: list[str], # genre names
+                 ) -> str:
     "The CSV form of a genre list: `\"A, B\"`."
     return ', '.join(genres)
 
-def encode_genres(genres: list[str], labels: list[str]) -> np.ndarray:
+def encode_genres(genres: list[str], # one movie's genres
+                  labels: list[str], # the label set, in order
+                 ) -> np.ndarray:
     "Multi-hot float32 vector of `genres` over `labels`; an unknown genre raises `KeyError`."
     index = {g: i for i, g in enumerate(labels)}
     y = np.zeros(len(labels), dtype=np.float32)
@@ -201,7 +206,10 @@ def encode_genres(genres: list[str], labels: list[str]) -> np.ndarray:
         y[index[g]] = 1
     return y
 
-def decode_genres(y, labels: list[str], threshold=0.5) -> list[str]:
+def decode_genres(y, # one movie's scores or multi-hot vector
+                  labels: list[str], # the label set, in order
+                  threshold=0.5, # a cut-off, or one per label
+                 ) -> list[str]:
     "Genres whose score in `y` reaches `threshold` (a scalar or one per label), in label order."
     y, threshold = np.asarray(y), np.broadcast_to(np.asarray(threshold, dtype=np.float32), (len(labels),))
     return [g for g, v, t in zip(labels, y, threshold) if v >= t]
@@ -221,7 +229,8 @@ def relabel(df: pd.DataFrame, # labelled rows with a `genres` column (`"A, B"`)
 # %% ../nbs/00_data.ipynb #e82ff051
 _FULL_SUMMARY = re.compile(r'\s*(?:\.\.\.|…)?\s*See full summary\s*»?\s*$', re.IGNORECASE)
 
-def clean_description(text) -> str:
+def clean_description(text, # a raw description (anything not a string becomes empty)
+                     ) -> str:
     "Unescape HTML entities, drop a trailing 'See full summary »', and normalise whitespace."
     if not isinstance(text, str): return ''
     text = html.unescape(text)
@@ -248,7 +257,7 @@ def _read_csv_checked(path: str|Path, required: list[str]) -> pd.DataFrame:
     return df
 
 # %% ../nbs/00_data.ipynb #2407bde8
-def read_labelled_csv(path: str|Path,
+def read_labelled_csv(path: str|Path, # the labelled CSV
                       labels: list[str]|None=None, # the known labels; None: whatever the file holds (`labels_in`)
                       known_as: str='known', # whose labels, for the error message (e.g. "the model's")
                      ) -> pd.DataFrame:
@@ -275,14 +284,20 @@ def read_labelled_data(path: str|Path, # a labelled CSV
 
 
 # %% ../nbs/00_data.ipynb #18d111fc
-def seed_split(n: int, valid_pct: float=0.1, seed: int=42) -> tuple[np.ndarray, np.ndarray]:
+def seed_split(n: int, # rows in the data
+               valid_pct: float=0.1, # share of rows held out for validation
+               seed: int=42, # fastai's splitter seed
+              ) -> tuple[np.ndarray, np.ndarray]:
     "Train and validation row indices exactly as fastai's `RandomSplitter(valid_pct, seed)`."
     import torch
     idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
     cut = int(valid_pct * n)
     return idx[cut:], idx[:cut]
 
-def dev_split(train_idx: np.ndarray, dev_pct: float=0.1, seed: int=42) -> tuple[np.ndarray, np.ndarray]:
+def dev_split(train_idx: np.ndarray, # the training rows (`seed_split`)
+              dev_pct: float=0.1, # share of them held out as dev
+              seed: int=42, # shuffle seed
+             ) -> tuple[np.ndarray, np.ndarray]:
     "Carve a dev split out of the training indices: (fit indices, dev indices)."
     perm = np.random.default_rng(seed).permutation(np.asarray(train_idx))
     cut = int(round(dev_pct * len(perm)))
@@ -290,7 +305,9 @@ def dev_split(train_idx: np.ndarray, dev_pct: float=0.1, seed: int=42) -> tuple[
 
 # %% ../nbs/00_data.ipynb #555e4f48
 def split_dataset(df: pd.DataFrame, # cleaned seed rows (`read_labelled_csv`), in their original order
-                  valid_pct: float=0.1, dev_pct: float=0.1, seed: int=42,
+                  valid_pct: float=0.1, # share of rows held out for validation
+                  dev_pct: float=0.1, # share of the training rows held out as dev
+                  seed: int=42, # seed of both splits
                   extra: pd.DataFrame|None=None, # more labelled rows (`read_extra`): they join `fit` only
                  ) -> dict:
     "Split cleaned rows into `fit`, `dev`, `valid` frames plus a `dropped` frame with a `reason` column."
@@ -307,12 +324,17 @@ def split_dataset(df: pd.DataFrame, # cleaned seed rows (`read_labelled_csv`), i
         dropped.append(part[~empty & dup].assign(reason='duplicate description'))
         keep[name].append(part[~empty & ~dup])
         seen |= set(part[~empty & ~dup].description)
-    return dict(fit=pd.concat(keep['fit']), dev=pd.concat(keep['dev']), valid=valid, dropped=pd.concat(dropped))
-
+    res = dict(fit=pd.concat(keep['fit']), dev=pd.concat(keep['dev']), valid=valid, dropped=pd.concat(dropped))
+    if empty := [k for k in ['fit', 'dev', 'valid'] if not len(res[k])]:
+        raise DataError(f"{len(df)} labelled row{'s are' if len(df) != 1 else ' is'} too few: the {' and '.join(empty)} "
+                        f"split{'s' if len(empty) > 1 else ''} "
+                        f"would be empty (give at least {int(np.ceil(1 / valid_pct))} rows with a description)")
+    return res
 
 # %% ../nbs/00_data.ipynb #41577c22
 def read_extra(paths, # labelled CSV file(s) in the raw format (`title, description, genres`)
-               labels: list[str]) -> pd.DataFrame|None:
+               labels: list[str], # the label set every row must use
+              ) -> pd.DataFrame|None:
     "Cleaned rows of extra labelled files, with `origin` (file name) and `row` (row in that file); None if no paths."
     if not paths: return None
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -320,14 +342,19 @@ def read_extra(paths, # labelled CSV file(s) in the raw format (`title, descript
                       for p in paths], ignore_index=True)
 
 # %% ../nbs/00_data.ipynb #b5bcc14d
-def genre_counts(genre_lists, labels: list[str]) -> pd.Series:
+def genre_counts(genre_lists, # each row's genres
+                 labels: list[str], # the label set, in order
+                ) -> pd.Series:
     "How many rows carry each genre, in label order."
     counts = pd.Series(0, index=labels)
     for gs in genre_lists:
         for g in gs: counts[g] += 1
     return counts
 
-def plot_genre_distribution(counts: pd.Series, title: str='Genre distribution', fname: str|Path|None=None):
+def plot_genre_distribution(counts: pd.Series, # rows per genre (`genre_counts`)
+                            title: str='Genre distribution', # the plot's title
+                            fname: str|Path|None=None, # save the plot here (no window)
+                           ):
     "Horizontal bar chart of `counts`; saved to `fname` when given. Returns the figure."
     import matplotlib
     if fname: matplotlib.use('Agg')
@@ -340,9 +367,25 @@ def plot_genre_distribution(counts: pd.Series, title: str='Genre distribution', 
     if fname: fig.savefig(fname, dpi=110); plt.close(fig)
     return fig
 
+# %% ../nbs/00_data.ipynb #46011c63
+def label_cap(genre_lists, # the training rows' label lists
+              labels: list[str], # the label set
+              share: float=0.01, # a count of labels at least this share of rows carry may be named
+             ) -> int:
+    "At most how many labels a decision names: IMDb's 3 for IMDb's genres, else the largest count that `share` of the rows carry."
+    if speaks_imdb(labels): return 3
+    counts = pd.Series([len(g) for g in genre_lists]).value_counts(normalize=True)
+    return int(max(k for k, v in counts.items() if v >= share))
+
+def speaks_imdb(labels: list[str], # a label set
+               ) -> bool:
+    "Whether `labels` are IMDb's 21 genres."
+    return set(labels) == set(REFERENCE_LABELS)
+
 # %% ../nbs/00_data.ipynb #9c3f8256
 @contextmanager
-def atomic_folder(out: str|Path):
+def atomic_folder(out: str|Path, # the folder to write
+                 ):
     "Yield a temporary sibling of `out` to fill; on success it replaces `out`, on any failure it vanishes."
     out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.', dir=out.parent)); tmp.chmod(0o755)
@@ -359,7 +402,9 @@ def _write_split_csv(df: pd.DataFrame, path: Path):
     out = df[['title', 'description']].assign(genres=df.genre_list.map(format_genres), row=df.row, origin=df.origin)
     out.to_csv(path, index=False)
 
-def label_counts(splits: dict, labels: list[str]) -> list[dict]:
+def label_counts(splits: dict, # `split_dataset`'s result
+                 labels: list[str], # the label set, in order
+                ) -> list[dict]:
     "Rows carrying each label in `fit`, `dev` and `valid`, in label order."
     counts = {k: genre_counts(splits[k].genre_list, labels) for k in ['fit', 'dev', 'valid']}
     return [dict(label=g, **{k: int(c[g]) for k, c in counts.items()}) for g in labels]
@@ -367,7 +412,9 @@ def label_counts(splits: dict, labels: list[str]) -> list[dict]:
 def prepare(raw_csv: str|Path, # the labelled CSV (`title, description, genres`)
             out_dir: str|Path='data/prepared', # folder to write (replaced atomically)
             labels: str|Path|list|None=None, # the label set (`read_labels`); default: `data_labels` (beside the data, else from it)
-            valid_pct: float=0.1, dev_pct: float=0.1, seed: int=42,
+            valid_pct: float=0.1, # share of rows held out for validation
+            dev_pct: float=0.1, # share of the training rows held out as dev
+            seed: int=42, # seed of both splits
             plot: bool=True, # also save the genre distribution plot
             extra=None, # more labelled CSV file(s) for the training part only
            ) -> dict:
@@ -394,7 +441,8 @@ def prepare(raw_csv: str|Path, # the labelled CSV (`title, description, genres`)
 
 
 # %% ../nbs/00_data.ipynb #ec855628
-def load_prepared(data_dir: str|Path='data/prepared') -> dict:
+def load_prepared(data_dir: str|Path='data/prepared', # folder written by `prepare`
+                 ) -> dict:
     "The `fit`, `dev` and `valid` frames written by `prepare`, plus `labels`."
     data_dir = Path(data_dir)
     labels = json.loads((data_dir/'labels.json').read_text())

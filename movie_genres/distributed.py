@@ -33,9 +33,12 @@ def import_ray():
 # %% ../nbs/14_distributed.ipynb #ce56effe
 FORMATS = {'.csv': 'csv', '.parquet': 'parquet', '.pq': 'parquet'}
 
-def is_url(path) -> bool: return '://' in str(path)
+def is_url(path, # a path or URL
+          ) -> bool:
+    return '://' in str(path)
 
-def input_files(path) -> tuple[list[str], str]:
+def input_files(path, # a CSV/Parquet file, a folder of them, or a URL
+               ) -> tuple[list[str], str]:
     "The CSV or Parquet files of `path` (a file, a folder of them, or an object-store URL) and their format."
     if is_url(path): return [str(path)], FORMATS.get(Path(str(path).rstrip('/')).suffix.lower(), 'parquet')
     p = Path(path)
@@ -51,7 +54,9 @@ def input_files(path) -> tuple[list[str], str]:
     return [str(f) for f in files], kinds.pop()
 
 # %% ../nbs/14_distributed.ipynb #fe64ff60
-def check_input_file(path: str|Path, fmt: str) -> list[str]:
+def check_input_file(path: str|Path, # one input file
+                     fmt: str, # its format: 'csv' or 'parquet'
+                    ) -> list[str]:
     "The columns of a local CSV or Parquet file, after checking it can be read and has a `description` column."
     path = Path(path)
     with open(path, 'rb') as f: head = f.read(1 << 16)
@@ -72,7 +77,8 @@ def check_input_file(path: str|Path, fmt: str) -> list[str]:
 # %% ../nbs/14_distributed.ipynb #8dd2d4ec
 MODEL_FILES = ['config.json', 'tokenizer.json', 'model.onnx']
 
-def model_files(path: str|Path|None=None) -> dict[str, bytes]:
+def model_files(path: str|Path|None=None, # model folder; default: the shipped model
+               ) -> dict[str, bytes]:
     "The files of a model folder (default: the shipped model), checked on the driver, to ship to the workers."
     path = Path(path) if path else default_model_dir()
     GenreClassifier.load(path, threads=1)        # a missing or corrupt model fails here, in one line
@@ -80,8 +86,11 @@ def model_files(path: str|Path|None=None) -> dict[str, bytes]:
 
 class GenrePredictor:
     "Ray Data callable class: loads the classifier once per worker, then `predict_frame` on every pandas batch."
-    def __init__(self, files, # `model_files()`, or a Ray object reference to them (held by the driver for the whole job)
-                 threads: int=1, uncapped: bool=False):
+    def __init__(self,
+                 files, # `model_files()`, or a Ray object reference to them (held by the driver for the whole job)
+                 threads: int=1, # onnxruntime threads per worker
+                 uncapped: bool=False, # the uncapped decision rule
+                ):
         if not isinstance(files, dict): files = import_ray().get(files)
         folder = Path(tempfile.mkdtemp(prefix='movie-genres-model-'))
         for name, data in files.items(): (folder/name).write_bytes(data)

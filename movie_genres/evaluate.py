@@ -10,7 +10,8 @@ import numpy as np, pandas as pd
 
 # %% auto #0
 __all__ = ['THRESHOLD_GRID', 'multilabel_scores', 'scores_at', 'decide_matrix', 'f1_curves', 'micro_f1_curve', 'tune_thresholds',
-           'rule_cv', 'per_genre_frame', 'plot_per_genre', 'plot_threshold_curves', 'confused_pairs', 'bootstrap_lead']
+           'rule_cv', 'per_genre_frame', 'plot_per_genre', 'plot_threshold_curves', 'confused_pairs', 'bootstrap_lead',
+           'calibration_bins', 'expected_calibration_error', 'plot_reliability']
 
 # %% ../nbs/01_evaluate.ipynb #4bc84580
 def _f1(tp, fp, fn):
@@ -19,7 +20,10 @@ def _f1(tp, fp, fn):
     denom = 2*tp + fp + fn
     return np.where(denom > 0, 2*tp / np.maximum(denom, 1e-12), 0.)
 
-def multilabel_scores(y_true, y_pred, labels: list[str]|None=None) -> dict:
+def multilabel_scores(y_true, # 0/1 labels (movies, genres)
+                      y_pred, # 0/1 decisions of the same shape
+                      labels: list[str]|None=None, # genre names for `per_genre`; default: their indices
+                     ) -> dict:
     "Micro/macro/samples F1, `accuracy_multi` and per-genre precision/recall/F1/support of 0/1 arrays."
     y_true, y_pred = np.asarray(y_true).astype(bool), np.asarray(y_pred).astype(bool)
     if y_true.shape != y_pred.shape: raise ValueError(f"shape mismatch: {y_true.shape} vs {y_pred.shape}")
@@ -36,7 +40,11 @@ def multilabel_scores(y_true, y_pred, labels: list[str]|None=None) -> dict:
                 n=int(len(y_true)), per_genre=per_genre)
 
 # %% ../nbs/01_evaluate.ipynb #2e825d56
-def scores_at(probs, y_true, thresholds=0.5, labels: list[str]|None=None) -> dict:
+def scores_at(probs, # probabilities (movies, genres)
+              y_true, # their 0/1 labels
+              thresholds=0.5, # a cut-off, or one per genre
+              labels: list[str]|None=None, # genre names for `per_genre`
+             ) -> dict:
     "`multilabel_scores` of probabilities cut at `thresholds` (a scalar or one per label)."
     probs = np.asarray(probs)
     return multilabel_scores(y_true, probs >= np.broadcast_to(np.asarray(thresholds), probs.shape[-1:]), labels)
@@ -62,20 +70,27 @@ def decide_matrix(probs, # (movies, genres) probabilities, or one movie's
 # %% ../nbs/01_evaluate.ipynb #fd583542
 THRESHOLD_GRID = np.round(np.arange(0.02, 0.91, 0.01), 2)
 
-def f1_curves(probs, y_true, grid=THRESHOLD_GRID) -> np.ndarray:
+def f1_curves(probs, # probabilities (movies, genres)
+              y_true, # their 0/1 labels
+              grid=None, # thresholds tried; default: `THRESHOLD_GRID`
+             ) -> np.ndarray:
     "F1 of each genre (columns) at each threshold in `grid` (rows)."
+    grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
     probs, y_true = np.asarray(probs), np.asarray(y_true).astype(bool)
     pred = probs[None] >= grid[:, None, None]                       # (grid, n, genres)
     tp = (pred & y_true[None]).sum(1); fp = (pred & ~y_true[None]).sum(1); fn = (~pred & y_true[None]).sum(1)
     return _f1(tp, fp, fn)
 
-def micro_f1_curve(probs, y_true, grid=THRESHOLD_GRID) -> np.ndarray:
+def micro_f1_curve(probs, # probabilities (movies, genres)
+                   y_true, # their 0/1 labels
+                   grid=None, # thresholds tried; default: `THRESHOLD_GRID`
+                  ) -> np.ndarray:
     "Micro-F1 at each single global threshold in `grid`."
+    grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
     probs, y_true = np.asarray(probs), np.asarray(y_true).astype(bool)
     pred = probs[None] >= grid[:, None, None]
     tp = (pred & y_true[None]).sum((1, 2)); fp = (pred & ~y_true[None]).sum((1, 2)); fn = (~pred & y_true[None]).sum((1, 2))
     return _f1(tp, fp, fn)
-
 
 # %% ../nbs/01_evaluate.ipynb #062563d0
 def _best_global_threshold(probs, y_true, grid, max_genres: int|None) -> float:
@@ -97,12 +112,13 @@ def _capped_f1_curve(probs, y_true, thresholds, j: int, max_genres: int, grid) -
 
 def tune_thresholds(probs, # dev probabilities, (movies, genres)
                     y_true, # dev labels, 0/1 of the same shape
-                    grid=THRESHOLD_GRID, # candidate thresholds
+                    grid=None, # candidate thresholds; default: `THRESHOLD_GRID`
                     shrink: float=10., # pull towards the global threshold, counted in dev positives
                     max_genres: int|None=None, # tune for the rule naming at most this many genres; None: uncapped
                     passes: int=2, # coordinate passes over the genres (capped rule only)
                    ) -> np.ndarray:
     "Per-genre thresholds maximising each genre's F1 on (dev) data under the decision rule, shrunk towards the best global one."
+    grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
     probs, y_true = np.asarray(probs), np.asarray(y_true).astype(bool)
     t_global = _best_global_threshold(probs, y_true, grid, max_genres)
     if not max_genres: best = grid[f1_curves(probs, y_true, grid).argmax(0)]
@@ -134,11 +150,15 @@ def rule_cv(probs, # (movies, genres) probabilities of labelled rows (dev)
 
 
 # %% ../nbs/01_evaluate.ipynb #4febe9ad
-def per_genre_frame(scores: dict) -> pd.DataFrame:
+def per_genre_frame(scores: dict, # `multilabel_scores`'s result
+                   ) -> pd.DataFrame:
     "The `per_genre` part of `multilabel_scores` as a frame, rarest genre last."
     return pd.DataFrame(scores['per_genre']).T.sort_values('support', ascending=False)
 
-def plot_per_genre(scores: dict, title: str='Per-genre scores', fname=None):
+def plot_per_genre(scores: dict, # `multilabel_scores`'s result
+                   title: str='Per-genre scores', # the plot's title
+                   fname=None, # save the plot here
+                  ):
     "Grouped bars of precision, recall and F1 per genre (support in the tick labels)."
     import matplotlib.pyplot as plt
     df = per_genre_frame(scores)
@@ -153,8 +173,15 @@ def plot_per_genre(scores: dict, title: str='Per-genre scores', fname=None):
     if fname: fig.savefig(fname, dpi=110); plt.close(fig)
     return fig
 
-def plot_threshold_curves(probs, y_true, thresholds, labels: list[str], grid=THRESHOLD_GRID, fname=None):
+def plot_threshold_curves(probs, # dev probabilities (movies, genres)
+                          y_true, # their 0/1 labels
+                          thresholds, # the chosen threshold of each genre (marked)
+                          labels: list[str], # genre names
+                          grid=None, # thresholds drawn; default: `THRESHOLD_GRID`
+                          fname=None, # save the plot here
+                         ):
     "Each genre's F1 against its threshold, with the chosen threshold marked."
+    grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
     import matplotlib.pyplot as plt
     curves = f1_curves(probs, y_true, grid)
     n = len(labels); cols = 7; rows = -(-n // cols)
@@ -169,7 +196,11 @@ def plot_threshold_curves(probs, y_true, thresholds, labels: list[str], grid=THR
     return fig
 
 # %% ../nbs/01_evaluate.ipynb #0fce3c6b
-def confused_pairs(y_true, y_pred, labels: list[str], top: int=10) -> pd.DataFrame:
+def confused_pairs(y_true, # 0/1 labels (movies, genres)
+                   y_pred, # 0/1 decisions
+                   labels: list[str], # genre names
+                   top: int=10, # pairs listed
+                  ) -> pd.DataFrame:
     "Most frequent (missed true genre, wrongly predicted genre) pairs within the same movie."
     y_true, y_pred = np.asarray(y_true).astype(bool), np.asarray(y_pred).astype(bool)
     missed, extra = (y_true & ~y_pred).astype(int), (~y_true & y_pred).astype(int)
@@ -179,7 +210,12 @@ def confused_pairs(y_true, y_pred, labels: list[str], top: int=10) -> pd.DataFra
     return df.sort_values('movies', ascending=False).head(top).reset_index(drop=True)
 
 # %% ../nbs/01_evaluate.ipynb #ba52a36e
-def bootstrap_lead(y_true, pred_a, pred_b, n_boot: int=2000, seed: int=0) -> pd.DataFrame:
+def bootstrap_lead(y_true, # 0/1 labels (movies, genres)
+                   pred_a, # system A's 0/1 decisions
+                   pred_b, # system B's
+                   n_boot: int=2000, # resamples of the movies
+                   seed: int=0, # resampling seed
+                  ) -> pd.DataFrame:
     "Lead of decisions `pred_a` over `pred_b` in micro- and macro-F1: observed, and a paired bootstrap 95% interval over rows."
     y_true, pred_a, pred_b = (np.asarray(a).astype(bool) for a in (y_true, pred_a, pred_b))
     if not (y_true.shape == pred_a.shape == pred_b.shape): raise ValueError(f"shape mismatch: {y_true.shape}, {pred_a.shape}, {pred_b.shape}")
@@ -193,3 +229,47 @@ def bootstrap_lead(y_true, pred_a, pred_b, n_boot: int=2000, seed: int=0) -> pd.
     leads = np.subtract(micro_macro(idx, pred_a), micro_macro(idx, pred_b))          # (2, n_boot)
     lo, hi = np.percentile(leads, [2.5, 97.5], axis=1)
     return pd.DataFrame(dict(lead=observed, ci_low=lo, ci_high=hi), index=['micro_f1', 'macro_f1'])
+
+# %% ../nbs/01_evaluate.ipynb #85398fb8
+def calibration_bins(probs, # (movies, genres) probabilities
+                     y_true, # their 0/1 labels
+                     n_bins: int=10, # equal-width bins over [0, 1]
+                    ) -> pd.DataFrame:
+    "Per probability bin: its (movie, genre) pairs, the mean probability shown and the rate observed (empty bins left out)."
+    p, y = np.asarray(probs, np.float64).ravel(), np.asarray(y_true, np.float64).ravel()
+    if p.shape != y.shape: raise ValueError(f"shape mismatch: {np.shape(probs)} vs {np.shape(y_true)}")
+    b = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    rows = [dict(bin=f'{i/n_bins:.1f}-{(i+1)/n_bins:.1f}', pairs=int(m.sum()), shown=float(p[m].mean()), observed=float(y[m].mean()))
+            for i in range(n_bins) if (m := b == i).any()]
+    return pd.DataFrame(rows).assign(gap=lambda d: d.shown - d.observed)
+
+def expected_calibration_error(probs, # probabilities (movies, genres)
+                               y_true, # their 0/1 labels
+                               n_bins: int=10, # equal-width bins over [0, 1]
+                              ) -> float:
+    "The pairs-weighted mean of |shown - observed| over `calibration_bins`."
+    bins = calibration_bins(probs, y_true, n_bins)
+    return float((bins.gap.abs() * bins.pairs).sum() / bins.pairs.sum())
+
+# %% ../nbs/01_evaluate.ipynb #1a762e29
+def plot_reliability(probs: dict, # name -> (movies, genres) probabilities of the same rows
+                     y_true, # their 0/1 labels
+                     title: str='Reliability', # the plot's title
+                     n_bins: int=10, # equal-width bins over [0, 1]
+                     fname: str|None=None, # save the plot here
+                    ):
+    "Shown against observed probability per bin for each set of `probs`, with its ECE in the legend; saved when `fname` is given."
+    import matplotlib
+    if fname: matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.2, 5))
+    ax.plot([0, 1], [0, 1], color='grey', lw=1, ls='--', label='perfect')
+    for name, p in probs.items():
+        bins = calibration_bins(p, y_true, n_bins)
+        ax.plot(bins.shown, bins.observed, marker='o', label=f'{name} (ECE {expected_calibration_error(p, y_true, n_bins):.3f})')
+        ax.scatter(bins.shown, bins.observed, s=np.sqrt(bins.pairs) * 2, alpha=.25)
+    ax.set_xlabel('probability shown'); ax.set_ylabel('share of pairs where the genre is there')
+    ax.set_xlim(0, 1); ax.set_ylim(0, 1); ax.set_title(title); ax.legend(loc='upper left', fontsize=8)
+    fig.tight_layout()
+    if fname: fig.savefig(fname, dpi=110); plt.close(fig)
+    return fig

@@ -9,16 +9,17 @@ from __future__ import annotations
 import json, shutil, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, torch
-from .data import atomic_folder
-from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds
+from .data import atomic_folder, label_cap
+from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds, calibration_bins, expected_calibration_error
+from .calibrate import fit_calibration, apply_calibration
 from .inference import GenreClassifier
 from .model import load_checkpoint, predict_probs
 from .train import load_splits, targets
 
 # %% auto #0
 __all__ = ['QUANTIZATION', 'FEW_DEV_ROWS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights',
-           'ParityError', 'check_parity', 'decision_rule', 'release_metrics', 'pick_examples', 'export_model',
-           'retune_model']
+           'ParityError', 'check_parity', 'decision_rule', 'release_metrics', 'pick_examples', 'calibration_metrics',
+           'export_model', 'retune_model']
 
 # %% ../nbs/06_export.ipynb #4a4abbcb
 class _Probabilities(torch.nn.Module):
@@ -26,7 +27,10 @@ class _Probabilities(torch.nn.Module):
     def __init__(self, model): super().__init__(); self.model = model
     def forward(self, input_ids, attention_mask): return torch.sigmoid(self.model(input_ids, attention_mask))
 
-def export_onnx(model, path: str|Path, opset: int=17) -> Path:
+def export_onnx(model, # the trained `GenreModel`
+                path: str|Path, # ONNX file to write
+                opset: int=17, # ONNX opset
+               ) -> Path:
     "Export `model` (a `GenreModel`) to `path` as fp32 ONNX with dynamic batch and sequence axes."
     model = model.float().cpu().eval()
     if hasattr(model.encoder, 'set_attn_implementation'): model.encoder.set_attn_implementation('eager')
@@ -39,7 +43,11 @@ def export_onnx(model, path: str|Path, opset: int=17) -> Path:
     return Path(path)
 
 # %% ../nbs/06_export.ipynb #7d068d94
-def fuse_transformer(src: str|Path, dst: str|Path, num_heads: int, hidden_size: int, model_type: str='bert',
+def fuse_transformer(src: str|Path, # fp32 ONNX graph
+                     dst: str|Path, # fused graph to write (may be `src`)
+                     num_heads: int, # the encoder's attention heads
+                     hidden_size: int, # its hidden size
+                     model_type: str='bert', # onnxruntime's name for the architecture
                      skip_layer_norm: bool=False, # also fuse residual Add + LayerNorm into SkipLayerNormalization
                     ) -> dict:
     "Apply onnxruntime's transformer fusions to an fp32 ONNX model; returns the fused-operator counts."
@@ -55,7 +63,8 @@ def fuse_transformer(src: str|Path, dst: str|Path, num_heads: int, hidden_size: 
     return {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
 
 # %% ../nbs/06_export.ipynb #51d7b0e6
-def quantize_int8(src: str|Path, dst: str|Path,
+def quantize_int8(src: str|Path, # fp32 ONNX graph
+                  dst: str|Path, # int8 graph to write
                   per_channel: bool=True, # one scale per output column (else one per matrix)
                   weight_bits: int=7, # 7: matrix weights narrowed so no CPU saturates (see below); 8: onnxruntime's plain int8
                  ) -> Path:
@@ -103,8 +112,14 @@ def narrow_int8_weights(src: str|Path, # int8 ONNX model (from `quantize_int8(..
 class ParityError(AssertionError):
     "An exported model disagrees with the PyTorch model beyond tolerance."
 
-def check_parity(torch_p: np.ndarray, fp32_p: np.ndarray, int8_p: np.ndarray, y: np.ndarray, thresholds,
-                 fp32_tol: float=1e-4, f1_tol: float=0.01) -> dict:
+def check_parity(torch_p: np.ndarray, # PyTorch's probabilities on the validation rows
+                 fp32_p: np.ndarray, # the fp32 graph's
+                 int8_p: np.ndarray, # the int8 graph's
+                 y: np.ndarray, # their labels
+                 thresholds, # the decision thresholds
+                 fp32_tol: float=1e-4, # largest |fp32 - PyTorch| allowed
+                 f1_tol: float=0.01, # largest micro-F1 drift of int8 from PyTorch allowed
+                ) -> dict:
     "Compare the three models' probabilities and F1; raise `ParityError` on drift, else return the numbers."
     f1 = {k: scores_at(p, y, thresholds)['micro_f1'] for k, p in [('torch', torch_p), ('fp32', fp32_p), ('int8', int8_p)]}
     res = dict(fp32_max_abs_diff=float(np.abs(fp32_p - torch_p).max()), int8_max_abs_diff=float(np.abs(int8_p - torch_p).max()),
@@ -133,7 +148,10 @@ def decision_rule(dev_probs: np.ndarray, # the exported model's probabilities on
                       f"their rows: {', '.join(few)}", stacklevel=2)
     return dict(max_genres=max_genres, thresholds=capped, uncapped=dict(thresholds=uncapped))
 
-def release_metrics(cfg: dict, probs: np.ndarray, y: np.ndarray) -> dict:
+def release_metrics(cfg: dict, # the model's config (labels, thresholds, max_genres, uncapped)
+                    probs: np.ndarray, # the model's scores on labelled rows
+                    y: np.ndarray, # their labels
+                   ) -> dict:
     "Scores of the config's rule (and, under `uncapped`, of the uncapped rule) on labelled probabilities."
     def scores(thresholds, max_genres):
         pred = decide_matrix(probs, thresholds, max_genres=max_genres)
@@ -148,7 +166,9 @@ def release_metrics(cfg: dict, probs: np.ndarray, y: np.ndarray) -> dict:
 def pick_examples(texts: list[str], # validation descriptions
                   y: np.ndarray, # their labels (multi-hot)
                   pred: np.ndarray, # the model's decisions on them
-                  n: int=6, max_words: int=40) -> list[str]:
+                  n: int=6, # descriptions picked
+                  max_words: int=40, # longest description offered
+                 ) -> list[str]:
     "Up to `n` short descriptions the model gets right (exactly, else most nearly), each bringing a label the earlier ones did not."
     y, pred, shown, picked = np.asarray(y, bool), np.asarray(pred, bool), set(), []
     overlap = (y & pred).sum(1) / np.maximum((y | pred).sum(1), 1)          # Jaccard: 1 when exactly right
@@ -159,6 +179,17 @@ def pick_examples(texts: list[str], # validation descriptions
         if len(picked) == n: break
     return picked
 
+
+# %% ../nbs/06_export.ipynb #2552b3c8
+def calibration_metrics(calibration: dict|None, # `fit_calibration`'s result
+                        scores: np.ndarray, # the model's scores on labelled rows (validation)
+                        y: np.ndarray, # their labels
+                       ) -> dict:
+    "ECE of the scores and of the calibrated probabilities, and the calibrated bins (shown, observed, pairs), for `config.json`."
+    shown = apply_calibration(scores, calibration)
+    bins = calibration_bins(shown, y).round(4)
+    return dict(ece_uncalibrated=round(expected_calibration_error(scores, y), 4), ece=round(expected_calibration_error(shown, y), 4),
+                bins=bins.to_dict(orient='records'))
 
 # %% ../nbs/06_export.ipynb #8e050b18
 def _dev_and_valid(data, labels: list[str]) -> tuple:
@@ -171,12 +202,13 @@ def export_model(checkpoint: str|Path, # folder written by `train`
                  data: str|Path|None=None, # raw CSV or prepared folder (dev for the thresholds, validation for the score); default: `find_data()`
                  keep_fp32: bool=False, # also keep `model-fp32.onnx` (benchmarks)
                  fuse: bool=True, # apply onnxruntime's transformer fusions before quantizing
-                 max_genres: int|None=3, # the decision rule names at most this many genres a movie; None: uncapped
+                 max_genres: int|None|str='data', # at most this many genres a movie; None: uncapped; 'data': `data.label_cap` of the training rows
                  f1_tol: float=0.01, # largest micro-F1 drift of the int8 graph from PyTorch that may ship
                 ) -> dict:
     "Export a checkpoint to an int8 ONNX model folder after a parity check, its decision rule tuned on dev; returns its `config.json`."
     model, tok, meta = load_checkpoint(checkpoint)
     (dev_texts, y_dev), (texts, y) = _dev_and_valid(data, meta['labels'])
+    if max_genres == 'data': max_genres = label_cap(load_splits(data, labels=meta['labels'])['fit'].genre_list, meta['labels'])
     with atomic_folder(out) as tmp:
         export_onnx(model, tmp/'model-fp32.onnx')
         ec = model.encoder.config
@@ -191,17 +223,18 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         (tmp/'config.json').write_text(json.dumps(cfg, indent=1))   # enough to load; the rule and metrics are added below
         torch_p = predict_probs(model, tok, texts)
         fp32_clf, int8_clf = (GenreClassifier.load(tmp, onnx_file=f) for f in ['model-fp32.onnx', 'model.onnx'])
-        fp32_p, int8_p = fp32_clf.predict_proba(texts), int8_clf.predict_proba(texts)
+        fp32_p, int8_p = fp32_clf.predict_scores(texts), int8_clf.predict_scores(texts)
         parity = check_parity(torch_p, fp32_p, int8_p, y, cfg['thresholds'], f1_tol=f1_tol)
-        dev_p = int8_clf.predict_proba(dev_texts)
-        cfg.update(decision_rule(dev_p, y_dev, max_genres, cfg['labels']))
+        dev_p = int8_clf.predict_scores(dev_texts)
+        cfg.update(decision_rule(dev_p, y_dev, max_genres, cfg['labels']), calibration=fit_calibration(dev_p, y_dev))
         s05 = scores_at(int8_p, y, 0.5)
         cfg['examples'] = pick_examples(texts, y, decide_matrix(int8_p, cfg['thresholds'], max_genres=max_genres))
         cfg['metrics'] = dict(split=f'validation split (RandomSplitter(valid_pct=0.1, seed=42)), {len(y)} rows',
                               model='int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
                                     + (f' and at most {max_genres}' if max_genres else '') + ' per movie',
                               **release_metrics(cfg, int8_p, y),
-                              at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']}, parity=parity, dev=meta.get('dev'))
+                              at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']}, parity=parity, dev=meta.get('dev'),
+                              calibration=calibration_metrics(cfg['calibration'], int8_p, y))
         cfg['training'] = dict(recipe=meta.get('recipe'), best_epoch=meta.get('best_epoch'), history=meta.get('history'),
                                train_seconds=meta.get('train_seconds'), device=meta.get('device'))
         (tmp/'config.json').write_text(json.dumps(cfg, indent=1))
@@ -211,15 +244,18 @@ def export_model(checkpoint: str|Path, # folder written by `train`
 # %% ../nbs/06_export.ipynb #e18db85d
 def retune_model(model: str|Path, # model folder to update in place
                  data: str|Path|None=None, # raw CSV or prepared folder; default: `find_data()`
-                 max_genres: int|None=3, # the default rule names at most this many genres; None: uncapped
+                 max_genres: int|None|str='keep', # at most this many genres a movie; None: uncapped; 'keep': as the folder has it
                 ) -> dict:
-    "Re-tune a model folder's decision rule on dev with its own int8 probabilities and re-score it on validation; returns the config."
+    "Re-tune a model folder's decision rule and calibration on dev with its own int8 scores and re-score it on validation; returns the config."
     model = Path(model); clf = GenreClassifier.load(model)
     (dev_texts, y_dev), (texts, y) = _dev_and_valid(data, clf.labels)
-    cfg = {**clf.config, **decision_rule(clf.predict_proba(dev_texts), y_dev, max_genres, clf.labels)}
-    probs = clf.predict_proba(texts); s05 = scores_at(probs, y, 0.5)
-    cfg['metrics'] = {**cfg.get('metrics', {}), **release_metrics(cfg, probs, y),
+    if max_genres == 'keep': max_genres = clf.config.get('max_genres')
+    dev_scores = clf.predict_scores(dev_texts)
+    cfg = {**clf.config, **decision_rule(dev_scores, y_dev, max_genres, clf.labels), 'calibration': fit_calibration(dev_scores, y_dev)}
+    scores = clf.predict_scores(texts); s05 = scores_at(scores, y, 0.5)
+    cfg['metrics'] = {**cfg.get('metrics', {}), **release_metrics(cfg, scores, y),
                       'at_threshold_05': {k: s05[k] for k in ['micro_f1', 'macro_f1']},
+                      'calibration': calibration_metrics(cfg['calibration'], scores, y),
                       'model': 'int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
                                + (f' and at most {max_genres}' if max_genres else '') + ' per movie'}
     tmp = model/'.config.json.tmp'; tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(model/'config.json')

@@ -15,12 +15,12 @@ import onnxruntime as ort
 from fastcore.basics import patch
 from .data import clean_description
 from .evaluate import decide_matrix
+from .calibrate import apply_calibration, invert_calibration
 from .tokens import load_tokenizer_file, encode_texts, pad_token_id
-
 
 # %% auto #0
 __all__ = ['SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir', 'read_model_config',
-           'make_session', 'GenreClassifier']
+           'serving_cores', 'make_session', 'GenreClassifier']
 
 # %% ../nbs/05_inference.ipynb #0621d0d4
 class ModelError(RuntimeError):
@@ -54,11 +54,17 @@ def read_model_config(path: str|Path, # model folder
 # %% ../nbs/05_inference.ipynb #8169e10f
 SLOW_FUSIONS = ['SkipLayerNormFusion']  # measured slower on our CPU than the Add + LayerNormalization it replaces
 
-def make_session(onnx_path: str|Path, threads: int|None=None) -> ort.InferenceSession:
+def serving_cores() -> int:
+    "The cores serving spreads over: the machine's, at most 8 (the one place that decides it)."
+    return min(os.cpu_count() or 1, 8)
+
+def make_session(onnx_path: str|Path, # the ONNX graph
+                 threads: int|None=None, # intra-op threads; default: `serving_cores()`
+                ) -> ort.InferenceSession:
     "An onnxruntime CPU session for `onnx_path`, or a `ModelError` if the file is not a loadable model."
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
+    opts.intra_op_num_threads = threads or serving_cores()
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.log_severity_level = 3
@@ -77,18 +83,24 @@ def _as_texts(texts) -> tuple[list[str], bool]:
         if not isinstance(t, str): raise TypeError(f"text {i+1} is {type(t).__name__}, not a string")
     return texts, False
 
-def _cores() -> int: return min(os.cpu_count() or 1, 8)
-
 class GenreClassifier:
     "Predict the genres of movie descriptions with an ONNX model folder."
-    def __init__(self, session: ort.InferenceSession, tokenizer, config: dict, path: Path|None=None, uncapped: bool=False,
-                 streams: int=1, onnx_path: Path|None=None):
+    def __init__(self,
+                 session: ort.InferenceSession, # onnxruntime session of the graph
+                 tokenizer, # the folder's tokenizer
+                 config: dict, # the folder's `config.json`
+                 path: Path|None=None, # the model folder
+                 uncapped: bool=False, # the uncapped decision rule
+                 streams: int=1, # single-threaded sessions a list is spread over
+                 onnx_path: Path|None=None, # the graph file (for the stream sessions)
+                ):
         self.session, self.tokenizer, self.config, self.path = session, tokenizer, config, path
         self.labels: list[str] = list(config['labels'])
         rule = config.get('uncapped', {}) if uncapped else config
         self.thresholds = np.asarray(rule.get('thresholds', config['thresholds']), dtype=np.float32)
         self.max_genres: int|None = None if uncapped else config.get('max_genres')   # at most this many genres a movie
         self.max_length: int = int(config['max_length'])
+        self.calibration: dict|None = config.get('calibration')   # the map from scores to the probabilities shown
         self.pad_id = pad_token_id(tokenizer)
         self.input_names = [i.name for i in session.get_inputs()]
         self.streams, self.onnx_path = max(1, int(streams)), onnx_path   # lists: this many single-threaded sessions
@@ -102,7 +114,7 @@ class GenreClassifier:
              streams: int|None=None, # single-threaded sessions a list of descriptions is spread over; default: `threads`
             ) -> GenreClassifier:
         "Load a model folder once; reuse the classifier for every prediction."
-        path, threads = Path(path) if path else default_model_dir(), threads or _cores()
+        path, threads = Path(path) if path else default_model_dir(), threads or serving_cores()
         cfg = read_model_config(path, onnx_file)
         try: tok = load_tokenizer_file(path/'tokenizer.json', int(cfg['max_length']))
         except Exception as e: raise ModelError(f"{path/'tokenizer.json'}: not a readable tokenizer ({str(e)[:120]})") from None
@@ -111,7 +123,6 @@ class GenreClassifier:
     def __repr__(self):
         rule = f"at most {self.max_genres} genres" if self.max_genres else "uncapped"
         return f"GenreClassifier({self.path}, {len(self.labels)} genres, {rule}, max_length={self.max_length})"
-
 
 # %% ../nbs/05_inference.ipynb #85557060
 def _clean_texts(texts: list[str]) -> list[str]:
@@ -132,33 +143,53 @@ def _sessions(self: GenreClassifier, n: int) -> list[ort.InferenceSession]:
     return self._stream_sessions[:n]
 
 @patch
-def predict_proba(self: GenreClassifier, texts, # a description, or a list of them
-                 ) -> np.ndarray:
-    "Probability of every genre (columns in `labels` order) for a text or list of texts, each scored in a call of its own."
+def score_ids(self: GenreClassifier, ids: list[int], # one tokenized description
+              session: ort.InferenceSession|None=None, # default: the main session
+             ) -> np.ndarray:
+    "The graph's scores of one tokenized description: the one place a model call is built and run."
+    ids = np.asarray([ids], np.int64)
+    feeds = {'input_ids': ids, 'attention_mask': np.ones_like(ids)}
+    return (session or self.session).run(None, {name: feeds[name] for name in self.input_names})[0][0]
+
+@patch
+def predict_scores(self: GenreClassifier, texts, # a description, or a list of them
+                  ) -> np.ndarray:
+    "The graph's own scores (float32, uncalibrated: what the decision rule reads) for a text or list of texts, each in a call of its own."
     texts, single = _as_texts(texts)
     if not texts: return np.zeros((0, len(self.labels)), np.float32)
     seqs = encode_texts(self.tokenizer, _clean_texts(texts))
-    probs, sessions = np.zeros((len(seqs), len(self.labels)), np.float32), self._sessions(len(seqs))
+    scores, sessions = np.zeros((len(seqs), len(self.labels)), np.float32), self._sessions(len(seqs))
     def score(k: int):                                    # session k scores descriptions k, k+n, k+2n, ...
-        for i in range(k, len(seqs), len(sessions)):
-            ids = np.asarray([seqs[i]], np.int64)
-            feeds = {'input_ids': ids, 'attention_mask': np.ones_like(ids)}
-            probs[i] = sessions[k].run(None, {name: feeds[name] for name in self.input_names})[0][0]
+        for i in range(k, len(seqs), len(sessions)): scores[i] = self.score_ids(seqs[i], sessions[k])
     if len(sessions) == 1: score(0)
     else: list(self._pool.map(score, range(len(sessions))))
-    return probs[0] if single else probs
+    return scores[0] if single else scores
 
+@patch
+def predict_proba(self: GenreClassifier, texts, # a description, or a list of them
+                 ) -> np.ndarray:
+    "Calibrated probability of every genre (columns in `labels` order) for a text or list of texts: what is shown and written."
+    return self.calibrate(self.predict_scores(texts))
+
+@patch
+def calibrate(self: GenreClassifier,
+              scores: np.ndarray, # the graph's scores (`predict_scores`)
+             ) -> np.ndarray:
+    "The probabilities shown for the graph's `scores` (`calibrate.apply_calibration`, float64); the scores themselves without a calibration."
+    return apply_calibration(scores, self.calibration)
 
 # %% ../nbs/05_inference.ipynb #a6da009f
 ALSO_POSSIBLE = 0.5  # "also possible": a genre not chosen whose probability reaches this share of its threshold
 
 @patch
-def decisions(self: GenreClassifier, probs: np.ndarray) -> np.ndarray:
-    "Boolean (movies, genres) decisions of the model's rule for `probs`."
-    return decide_matrix(probs, self.thresholds, max_genres=self.max_genres)
+def decisions(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` returned (calibrated)
+             ) -> np.ndarray:
+    "Boolean (movies, genres) decisions of the model's rule, taken on the scores behind `probs` (exactly the uncalibrated decisions)."
+    return decide_matrix(invert_calibration(probs, self.calibration), self.thresholds, max_genres=self.max_genres)
 
 @patch
-def decide(self: GenreClassifier, probs: np.ndarray) -> list[list[str]]:
+def decide(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` returned
+          ) -> list[list[str]]:
     "Genres of each row of `probs`: those over their threshold (at most `max_genres`), else the single most likely one."
     return [[self.labels[j] for j in np.flatnonzero(row)] for row in self.decisions(probs)]
 
@@ -167,21 +198,23 @@ def predict(self: GenreClassifier, texts, # a description, or a list of them
            ) -> list[str]|list[list[str]]:
     "Predicted genres (label order) of a description, or of each description in a list."
     texts, single = _as_texts(texts)
-    res = self.decide(self.predict_proba(texts))
+    res = [[self.labels[j] for j in np.flatnonzero(row)]
+           for row in decide_matrix(self.predict_scores(texts), self.thresholds, max_genres=self.max_genres)]
     return res[0] if single else res
-
 
 # %% ../nbs/05_inference.ipynb #af070608
 @patch
-def also_possible(self: GenreClassifier, probs: np.ndarray) -> list[dict[str, float]]:
-    "For each row of `probs`, the genres not chosen that reach `ALSO_POSSIBLE` of their threshold, most likely first."
+def also_possible(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` returned
+                 ) -> list[dict[str, float]]:
+    "For each row of `probs`, the genres not chosen whose score reaches `ALSO_POSSIBLE` of their threshold, with their probabilities, most likely first."
     probs = np.atleast_2d(probs)
-    near = (probs >= ALSO_POSSIBLE * self.thresholds) & ~self.decisions(probs)
+    near = (invert_calibration(probs, self.calibration) >= ALSO_POSSIBLE * self.thresholds) & ~self.decisions(probs)
     return [{self.labels[j]: float(p[j]) for j in sorted(np.flatnonzero(m), key=lambda j: -p[j])} for p, m in zip(probs, near)]
 
 @patch
-def top_genres(self: GenreClassifier, text: str, k: int=5) -> dict[str, float]:
+def top_genres(self: GenreClassifier, text: str, # one description
+               k: int=5, # how many genres
+              ) -> dict[str, float]:
     "The `k` most likely genres of one description with their probabilities, most likely first."
     p = self.predict_proba(text)
     return {self.labels[i]: float(p[i]) for i in np.argsort(-p)[:k]}
-

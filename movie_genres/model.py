@@ -24,13 +24,16 @@ def default_backbone() -> str:
     if spec and spec.origin and (folder := Path(spec.origin).parent/'model').is_dir(): return str(folder)
     return 'sentence-transformers/all-MiniLM-L6-v2'
 
-def resolve_backbone(backbone: str|None=None) -> str:
+def resolve_backbone(backbone: str|None=None, # HF model name or folder; default: the packaged all-MiniLM-L6-v2
+                    ) -> str:
     "A backbone name or folder to load: `None` is the packaged all-MiniLM-L6-v2; anything else passes through."
     return default_backbone() if backbone is None else str(backbone)
 
 
 # %% ../nbs/03_model.ipynb #fb2aaaa1
-def load_tokenizer(backbone: str|None=None, max_length: int=128) -> Tokenizer:
+def load_tokenizer(backbone: str|None=None, # HF model name or folder; default: the packaged all-MiniLM-L6-v2
+                   max_length: int=128, # tokens kept per description
+                  ) -> Tokenizer:
     "The backbone's fast tokenizer, with fixed padding off and truncation at `max_length`."
     backbone = resolve_backbone(backbone)
     if (f := Path(backbone)/'tokenizer.json').exists(): tok = Tokenizer.from_file(str(f))
@@ -42,12 +45,19 @@ def load_tokenizer(backbone: str|None=None, max_length: int=128) -> Tokenizer:
 # %% ../nbs/03_model.ipynb #e9db79dd
 class GenreModel(nn.Module):
     "HF encoder -> masked mean pooling -> dropout -> linear: one logit per genre."
-    def __init__(self, encoder: nn.Module, n_labels: int, dropout: float=0.1):
+    def __init__(self,
+                 encoder: nn.Module, # the HF encoder
+                 n_labels: int, # labels to predict
+                 dropout: float=0.1, # dropout before the head
+                ):
         super().__init__()
         self.encoder, self.dropout = encoder, nn.Dropout(dropout)
         self.head = nn.Linear(encoder.config.hidden_size, n_labels)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self,
+                input_ids: torch.Tensor, # token ids (batch, tokens)
+                attention_mask: torch.Tensor, # 1 for tokens, 0 for padding
+               ) -> torch.Tensor:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
@@ -79,14 +89,17 @@ def build_model(n_labels: int, # genres, one logit each
     return GenreModel(encoder, n_labels, dropout)
 
 # %% ../nbs/03_model.ipynb #0991cebf
-def layer_stack(encoder: nn.Module) -> tuple[str, nn.ModuleList]:
+def layer_stack(encoder: nn.Module, # an HF encoder
+               ) -> tuple[str, nn.ModuleList]:
     "The encoder's stack of transformer layers and its name: the module list as long as `num_hidden_layers`."
     total = encoder.config.num_hidden_layers
     stacks = [(name, m) for name, m in encoder.named_modules() if isinstance(m, nn.ModuleList) and len(m) == total]
     if not stacks: raise ValueError(f"{type(encoder).__name__}: no list of {total} layers")
     return stacks[0]
 
-def keep_bottom_layers(encoder: nn.Module, n: int) -> nn.Module:
+def keep_bottom_layers(encoder: nn.Module, # an HF encoder
+                       n: int, # layers kept
+                      ) -> nn.Module:
     "Cut `encoder` (in place) to its bottom `n` transformer layers; the config follows."
     total = encoder.config.num_hidden_layers
     if not 0 < n <= total: raise ValueError(f"n_layers must be between 1 and {total}, got {n}")
@@ -101,12 +114,22 @@ def keep_bottom_layers(encoder: nn.Module, n: int) -> nn.Module:
 # %% ../nbs/03_model.ipynb #6f7ea9e2
 class GenreBatches:
     "Iterable of `(input_ids, attention_mask, y)` tensor batches, length-bucketed, re-shuffled every epoch."
-    def __init__(self, seqs: list[list[int]], y: np.ndarray, bs: int=32, shuffle: bool=False, pad_id: int=0, seed: int=0):
+    def __init__(self,
+                 seqs: list[list[int]], # token ids of each description
+                 y: np.ndarray, # their targets
+                 bs: int=32, # descriptions a batch
+                 shuffle: bool=False, # shuffle (within length buckets) each epoch
+                 pad_id: int=0, # the tokenizer's padding id
+                 seed: int=0, # shuffle seed
+                ):
         self.seqs, self.y, self.bs, self.shuffle, self.pad_id, self.seed = seqs, np.asarray(y, np.float32), bs, shuffle, pad_id, seed
         self.lengths, self.epoch, self.device = np.array([len(s) for s in seqs]), 0, torch.device('cpu')
         self.dataset = self   # fastai looks for `.dataset` on loaders
 
-    def to(self, device): self.device = torch.device(device); return self
+    def to(self,
+           device, # torch device the batches go to
+          ):
+        self.device = torch.device(device); return self
     def __len__(self): return -(-len(self.seqs) // self.bs)
     def batches(self) -> list[np.ndarray]:
         "Index batches for the coming epoch."
@@ -119,7 +142,15 @@ class GenreBatches:
             yield tuple(torch.as_tensor(a, device=self.device) for a in (ids, mask, self.y[b]))
 
 # %% ../nbs/03_model.ipynb #a796a609
-def genre_dataloaders(tok: Tokenizer, fit_texts, fit_y, dev_texts, dev_y, bs: int=32, seed: int=42, device=None):
+def genre_dataloaders(tok: Tokenizer, # the tokenizer
+                      fit_texts, # training descriptions
+                      fit_y, # their targets
+                      dev_texts, # dev descriptions
+                      dev_y, # their labels
+                      bs: int=32, # descriptions a batch
+                      seed: int=42, # shuffle seed
+                      device=None, # torch device; default: cuda if there is one
+                     ):
     "fastai `DataLoaders` (train = fit split, shuffled; valid = dev split) over tokenized texts."
     from fastai.data.core import DataLoaders
     pad = pad_token_id(tok)
@@ -128,13 +159,18 @@ def genre_dataloaders(tok: Tokenizer, fit_texts, fit_y, dev_texts, dev_y, bs: in
     return DataLoaders(train, valid, device=device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
 # %% ../nbs/03_model.ipynb #c68b7432
-def genre_splitter(model: GenreModel) -> list[list[nn.Parameter]]:
+def genre_splitter(model: GenreModel, # the model
+                  ) -> list[list[nn.Parameter]]:
     "Two parameter groups: encoder, then head."
     return [list(model.encoder.parameters()), list(model.head.parameters())]
 
 # %% ../nbs/03_model.ipynb #1664469d
 @torch.no_grad()
-def predict_probs(model: GenreModel, tok: Tokenizer, texts: list[str], bs: int=128) -> np.ndarray:
+def predict_probs(model: GenreModel, # the model
+                  tok: Tokenizer, # its tokenizer
+                  texts: list[str], # descriptions
+                  bs: int=128, # descriptions a batch
+                 ) -> np.ndarray:
     "Sigmoid probabilities of `model` for `texts` (eval mode, input order kept)."
     model.eval(); device = next(model.parameters()).device
     seqs = encode_texts(tok, texts); out = np.zeros((len(seqs), model.head.out_features), np.float32)
@@ -145,7 +181,11 @@ def predict_probs(model: GenreModel, tok: Tokenizer, texts: list[str], bs: int=1
     return out
 
 # %% ../nbs/03_model.ipynb #c1237e78
-def save_checkpoint(model: GenreModel, tok: Tokenizer, path: str|Path, meta: dict) -> Path:
+def save_checkpoint(model: GenreModel, # the model
+                    tok: Tokenizer, # its tokenizer
+                    path: str|Path, # checkpoint folder
+                    meta: dict, # metadata (labels, thresholds, recipe, scores)
+                   ) -> Path:
     "Write `model.pt`, `tokenizer.json` and `checkpoint.json` (encoder config + `meta`) into `path`."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, path/'model.pt')
@@ -155,7 +195,8 @@ def save_checkpoint(model: GenreModel, tok: Tokenizer, path: str|Path, meta: dic
     (path/'checkpoint.json').write_text(json.dumps(cfg, indent=1, default=float))
     return path
 
-def load_checkpoint(path: str|Path) -> tuple[GenreModel, Tokenizer, dict]:
+def load_checkpoint(path: str|Path, # checkpoint folder written by `save_checkpoint`
+                   ) -> tuple[GenreModel, Tokenizer, dict]:
     "The model (eval mode, CPU), tokenizer and metadata saved by `save_checkpoint`."
     from transformers import AutoConfig, AutoModel
     path = Path(path)

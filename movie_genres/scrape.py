@@ -15,13 +15,14 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['DEFAULT_URL', 'CARD', 'MORE_BUTTON', 'FIELDS', 'search_url', 'ScrapeBlocked', 'search_items', 'title_json_ld',
-           'is_block_page', 'make_driver', 'RowSink', 'Scraper', 'scrape']
+           'is_block_page', 'sweep_profiles', 'make_driver', 'RowSink', 'Scraper', 'scrape']
 
 # %% ../nbs/11_scrape.ipynb #6005b385
 def search_url(title_type: str='feature', # IMDb title type: feature, tv_movie, documentary, ...
                min_votes: int=10_000, # only titles with at least this many user votes
                sort: str='user_rating,desc', # IMDb sort key, e.g. 'num_votes,desc', 'release_date,asc'
-               base: str='https://www.imdb.com') -> str:
+               base: str='https://www.imdb.com', # IMDb's address (tests give a local one)
+              ) -> str:
     "An IMDb advanced-search URL for the given query options."
     from urllib.parse import urlencode
     q = dict(title_type=title_type, num_votes=f'{int(min_votes)},', sort=sort)
@@ -52,7 +53,8 @@ def _script_json(page: str, pattern: str) -> list:
         except json.JSONDecodeError: pass
     return out
 
-def search_items(page: str) -> list[dict]:
+def search_items(page: str, # a search page's HTML
+                ) -> list[dict]:
     "Rows from a search page's `__NEXT_DATA__` (`props.pageProps.searchResults.titleResults.titleListItems`)."
     for data in _script_json(page, r'id="__NEXT_DATA__"'):
         items = (data.get('props', {}).get('pageProps', {}).get('searchResults', {})
@@ -62,7 +64,8 @@ def search_items(page: str) -> list[dict]:
                      genres=[_text(g) for g in it.get('genres') or []]) for it in items if it.get('titleId')]
     return []
 
-def title_json_ld(page: str) -> dict|None:
+def title_json_ld(page: str, # a title page's HTML
+                 ) -> dict|None:
     "`title`, `description`, `genres` from a title page's JSON-LD block, or None when there is none."
     for d in _script_json(page, r'type="application/ld\+json"'):
         if isinstance(d, dict) and d.get('name'):
@@ -74,13 +77,31 @@ def title_json_ld(page: str) -> dict|None:
 # %% ../nbs/11_scrape.ipynb #a118625d
 _BLOCK = re.compile(r'robot check|captcha|unusual traffic|access denied|request blocked', re.I)
 
-def is_block_page(title: str, page: str) -> bool:
+def is_block_page(title: str, # the page's title
+                  page: str, # the page's HTML
+                 ) -> bool:
     "Whether a page is IMDb's (or a CDN's) block/captcha page."
     return bool(_BLOCK.search(title or '') or _BLOCK.search(page[:5000] if page else ''))
 
 # %% ../nbs/11_scrape.ipynb #28f123a4
-def make_driver(headless: bool=True, page_timeout: float=30.):
-    "Headless Chromium through the system chromedriver (Selenium 4)."
+def _process_alive(pid: int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def sweep_profiles(folder: str|Path|None=None, # where profiles are made; default: the temporary folder
+                  ) -> list[Path]:
+    "Remove the browser profiles (`mg-chrome-<pid>-*`) of scrapers whose process is gone (killed outright); returns them."
+    gone = [d for d in Path(folder or tempfile.gettempdir()).glob('mg-chrome-*-*')
+            if d.name.split('-')[2].isdigit() and not _process_alive(int(d.name.split('-')[2]))]
+    for d in gone: shutil.rmtree(d, ignore_errors=True)
+    return gone
+
+def make_driver(headless: bool=True, # no window
+                page_timeout: float=30., # seconds a page may take to load
+               ):
+    "Headless Chromium through the system chromedriver (Selenium 4), with a fresh profile folder that `quit()` removes."
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     driver_path = shutil.which('chromedriver') or '/usr/bin/chromedriver'
@@ -89,19 +110,29 @@ def make_driver(headless: bool=True, page_timeout: float=30.):
         raise RuntimeError("Chromium and chromedriver are needed: apt-get install chromium chromium-driver")
     opts = webdriver.ChromeOptions()
     opts.binary_location = browser
+    sweep_profiles()                                          # a killed run's profile goes at the next start
+    profile = tempfile.mkdtemp(prefix=f'mg-chrome-{os.getpid()}-')   # Chromium's profile: up to 16 MB, removed by quit()
     for a in ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
               '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-extensions',
-              '--window-size=1280,1600', f'--user-data-dir={tempfile.mkdtemp(prefix="mg-chrome-")}']:
+              '--window-size=1280,1600', f'--user-data-dir={profile}']:
         opts.add_argument(a)
     if headless: opts.add_argument('--headless=new')
-    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+    try: driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+    except BaseException: shutil.rmtree(profile, ignore_errors=True); raise
+    quit_browser = driver.quit
+    def quit():
+        try: quit_browser()
+        finally: shutil.rmtree(profile, ignore_errors=True)
+    driver.quit, driver.profile = quit, profile
     driver.set_page_load_timeout(page_timeout)
     return driver
 
 # %% ../nbs/11_scrape.ipynb #40f4b8a6
 class RowSink:
     "Append-only, id-keyed CSV of scraped rows, plus a JSON checkpoint beside it."
-    def __init__(self, path: str|Path):
+    def __init__(self,
+                 path: str|Path, # CSV to write or extend
+                ):
         self.path = Path(path); self.ckpt_path = self.path.with_name(self.path.name + '.checkpoint.json')
         self.ids = set()
         if self.path.exists() and self.path.stat().st_size:
@@ -111,7 +142,9 @@ class RowSink:
     def __contains__(self, imdb_id): return imdb_id in self.ids
     def __len__(self): return len(self.ids)
 
-    def add(self, row: dict):
+    def add(self,
+            row: dict, # a scraped movie
+           ):
         "Append one row (ignored if its id is already there)."
         if row['imdb_id'] in self.ids: return
         new = not self.path.exists() or self.path.stat().st_size == 0
@@ -121,7 +154,12 @@ class RowSink:
             w.writerow(dict(row, genres=format_genres(row['genres']))); f.flush(); os.fsync(f.fileno())
         self.ids.add(row['imdb_id']); self.ckpt['failed'].pop(row['imdb_id'], None); self.save()
 
-    def note(self, kind: str, imdb_id: str, reason: str): self.ckpt[kind][imdb_id] = reason; self.save()
+    def note(self,
+             kind: str, # 'failed' or 'skipped'
+             imdb_id: str, # the movie's IMDb id
+             reason: str, # why
+            ):
+        self.ckpt[kind][imdb_id] = reason; self.save()
 
     def save(self, **extra):
         self.ckpt.update(extra, rows=len(self.ids))
@@ -134,9 +172,19 @@ def _wait(driver, cond, timeout: float):
 
 class Scraper:
     "Scrape IMDb advanced-search results into a CSV in `prepare`'s raw format (title, description, genres + id, year)."
-    def __init__(self, out: str|Path, url: str=DEFAULT_URL, limit: int=100, delay: float=2., page_timeout: float=30.,
-                 wait_timeout: float=20., retries: int=2, backoff: float=2., known_genres: list[str]|None=REFERENCE_LABELS,
-                 progress: bool=True, headless: bool=True):
+    def __init__(self,
+                 out: str|Path, # CSV to write or extend
+                 url: str=DEFAULT_URL, # advanced-search URL
+                 limit: int=100, # stop when the CSV holds this many rows
+                 delay: float=2., # seconds between page loads
+                 page_timeout: float=30., # seconds a page may take to load
+                 wait_timeout: float=20., # seconds to wait for results to appear
+                 retries: int=2, # loads of a failed title page before it is left for the next run
+                 backoff: float=2., # seconds before the first retry (doubled for each next one)
+                 known_genres: list[str]|None=REFERENCE_LABELS, # keep only these genres (None: all)
+                 progress: bool=True, # show a progress bar
+                 headless: bool=True, # no browser window
+                ):
         self.sink, self.url, self.limit, self.delay = RowSink(out), url, limit, delay
         self.page_timeout, self.wait_timeout, self.retries, self.backoff = page_timeout, wait_timeout, retries, backoff
         self.known, self.progress, self.headless = set(known_genres) if known_genres else None, progress, headless

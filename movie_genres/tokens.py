@@ -14,28 +14,37 @@ from tokenizers import Tokenizer
 __all__ = ['configure_tokenizer', 'pad_token_id', 'load_tokenizer_file', 'encode_texts', 'pad_batch', 'length_batches']
 
 # %% ../nbs/02_tokens.ipynb #06a87399
-def configure_tokenizer(tok: Tokenizer, max_length: int=128) -> Tokenizer:
+def configure_tokenizer(tok: Tokenizer, # a `tokenizers` tokenizer
+                        max_length: int=128, # tokens kept per description
+                       ) -> Tokenizer:
     "Switch off fixed padding and truncate at `max_length` (in place); returns `tok`."
     tok.no_padding()
     tok.enable_truncation(max_length)
     return tok
 
-def pad_token_id(tok: Tokenizer) -> int:
+def pad_token_id(tok: Tokenizer, # a `tokenizers` tokenizer
+                ) -> int:
     "The id of the tokenizer's padding token (`[PAD]`, `<pad>`, ...), 0 if it has none."
     for t in ['[PAD]', '<pad>', '<PAD>', '[pad]']:
         if (i := tok.token_to_id(t)) is not None: return i
     return 0
 
-def load_tokenizer_file(path: str|Path, max_length: int=128) -> Tokenizer:
+def load_tokenizer_file(path: str|Path, # a `tokenizer.json`
+                        max_length: int=128, # tokens kept per description
+                       ) -> Tokenizer:
     "A `tokenizer.json` made ready for dynamic padding."
     return configure_tokenizer(Tokenizer.from_file(str(path)), max_length)
 
 # %% ../nbs/02_tokens.ipynb #daa8f080
-def encode_texts(tok: Tokenizer, texts: list[str]) -> list[list[int]]:
+def encode_texts(tok: Tokenizer, # the tokenizer
+                 texts: list[str], # descriptions
+                ) -> list[list[int]]:
     "Token ids of each text, unpadded (truncated at the tokenizer's `max_length`)."
     return [e.ids for e in tok.encode_batch(list(texts))]
 
-def pad_batch(seqs: list[list[int]], pad_id: int=0) -> tuple[np.ndarray, np.ndarray]:
+def pad_batch(seqs: list[list[int]], # token ids of each description
+              pad_id: int=0, # the tokenizer's padding id
+             ) -> tuple[np.ndarray, np.ndarray]:
     "`input_ids` and `attention_mask` (int64) padded to the longest sequence of the batch."
     width = max(map(len, seqs))
     ids = np.full((len(seqs), width), pad_id, dtype=np.int64)
@@ -43,7 +52,12 @@ def pad_batch(seqs: list[list[int]], pad_id: int=0) -> tuple[np.ndarray, np.ndar
     for i, s in enumerate(seqs): ids[i, :len(s)] = s; mask[i, :len(s)] = 1
     return ids, mask
 
-def length_batches(lengths, bs: int, shuffle: bool=False, seed: int=0, pool: int=50) -> list[np.ndarray]:
+def length_batches(lengths, # each description's token count
+                   bs: int, # descriptions a batch
+                   shuffle: bool=False, # shuffle within pools of similar length
+                   seed: int=0, # shuffle seed
+                   pool: int=50, # batches a pool holds
+                  ) -> list[np.ndarray]:
     "Batches of indices with similar lengths; with `shuffle`, random pools of `pool` batches sorted inside."
     lengths = np.asarray(lengths)
     if not shuffle:

@@ -43,14 +43,24 @@ def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; defaul
     rows, labels = read_labelled_data(data, labels)
     return dict(split_dataset(rows, extra=read_extra(extra, labels)), labels=labels)
 
-def targets(df: pd.DataFrame, labels: list[str]) -> np.ndarray:
+def targets(df: pd.DataFrame, # rows with a `genre_list` column
+            labels: list[str], # the label set, in order
+           ) -> np.ndarray:
     "Multi-hot matrix of a frame's `genre_list`."
     return np.stack([encode_genres(g, labels) for g in df.genre_list])
 
 # %% ../nbs/04_train.ipynb #43e481aa
-def micro_f1(probs, y): return scores_at(probs, y)['micro_f1']
-def macro_f1(probs, y): return scores_at(probs, y)['macro_f1']
-def f1_tuned(probs, y):
+def micro_f1(probs, # dev probabilities
+             y, # their labels
+            ):
+    return scores_at(probs, y)['micro_f1']
+def macro_f1(probs, # dev probabilities
+             y, # their labels
+            ):
+    return scores_at(probs, y)['macro_f1']
+def f1_tuned(probs, # dev probabilities
+             y, # their labels
+            ):
     s = scores_at(probs, y, tune_thresholds(probs, y))
     return (s['micro_f1'] + s['macro_f1']) / 2
 
@@ -61,19 +71,26 @@ def dev_metrics() -> list:
 # %% ../nbs/04_train.ipynb #a356318d
 class DistillBCE(nn.Module):
     "BCE on the labels, mixed with BCE on a teacher's probabilities when the target carries them (`[y, p_teacher]`)."
-    def __init__(self, distill_weight: float=0., pos_weight: torch.Tensor|None=None):
+    def __init__(self,
+                 distill_weight: float=0., # share of the loss on the teacher's probabilities
+                 pos_weight: torch.Tensor|None=None, # per-genre weight of positives (None: 1)
+                ):
         super().__init__()
         self.distill_weight, self.hard = distill_weight, nn.BCEWithLogitsLoss(pos_weight=pos_weight)
         self.soft = nn.BCEWithLogitsLoss()
 
-    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def forward(self,
+                logits: torch.Tensor, # the model's logits (batch, genres)
+                target: torch.Tensor, # labels, or labels then the teacher's probabilities side by side
+               ) -> torch.Tensor:
         n = logits.shape[1]
         if target.shape[1] == n: return self.hard(logits, target)
         y, p_teacher = target[:, :n], target[:, n:]
         return (1 - self.distill_weight) * self.hard(logits, y) + self.distill_weight * self.soft(logits, p_teacher)
 
 # %% ../nbs/04_train.ipynb #58114c43
-def texts_sha256(texts: list[str]) -> str:
+def texts_sha256(texts: list[str], # descriptions, in order
+                ) -> str:
     "A fingerprint of a list of texts, in order: which training rows a teacher file belongs to."
     return hashlib.sha256('\n'.join(texts).encode()).hexdigest()
 
@@ -107,8 +124,14 @@ def save_teacher_probs(teacher, # teacher checkpoint folder(s)
 
 
 # %% ../nbs/04_train.ipynb #68ececd9
-def make_learner(model, dls, y_fit: np.ndarray|None=None, pos_weight_power: float=0., wd: float=0.01, path='.',
-                 distill_weight: float=0.):
+def make_learner(model, # the `GenreModel`
+                 dls, # its `genre_dataloaders`
+                 y_fit: np.ndarray|None=None, # training labels (for positive weights)
+                 pos_weight_power: float=0., # up-weight rare genres by (neg/pos)^this
+                 wd: float=0.01, # weight decay
+                 path='.', # the learner's folder
+                 distill_weight: float=0., # share of the loss on a teacher's probabilities
+                ):
     "A fastai `Learner` for `GenreModel`: encoder and head in two parameter groups, the dev metrics, fp16 on a GPU."
     pos_weight = None
     if pos_weight_power and y_fit is not None:

@@ -44,7 +44,8 @@ def test_evaluate_contract(cli, clf, data_dir, tmp_path):
     r = run(cli, 'evaluate', '--data', str(tmp_path/'l.csv'))
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
-    assert {'micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'per_genre'} <= set(res)
+    assert {'micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'per_genre', 'ece'} <= set(res)
+    assert 0 <= res['ece'] < .2
     assert set(res['per_genre']) == set(clf.labels)
     assert 0 < res['micro_f1'] <= 1
 

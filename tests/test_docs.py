@@ -65,3 +65,18 @@ def test_module_page_has_signatures_examples_and_plots(browser, site_url, test_o
     imgs = WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'article img'))
     assert len(imgs) >= 2 and all(browser.execute_script('return arguments[0].naturalWidth', i) > 0 for i in imgs)
     browser.save_screenshot(str(test_output/'docs-report.png'))
+
+
+def test_pages_read_as_documentation(browser, site_url):
+    "No notebook prompts on a page; usage shows what it returns (from the notebooks as just run); no machine or temporary path anywhere."
+    browser.get(site_url + 'inference.html')
+    article = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.TAG_NAME, 'article'))
+    prompts = browser.find_elements(By.CSS_SELECTOR, '.jp-InputPrompt, .jp-OutputPrompt')
+    assert prompts and not any(p.is_displayed() for p in prompts)
+    assert 'In [' not in article.text and 'Out[' not in article.text
+    from movie_genres.inference import GenreClassifier
+    assert str(GenreClassifier.load().predict('A young wizard attends a school of magic.')) in article.text   # the usage cell's answer
+    machine = ['/tmp/', '/work/', '/root/', '/home/', '.venv', 'pytest-of', str(ROOT)]
+    for page in sorted(SITE.glob('*.html')):
+        text = page.read_text(errors='replace')
+        assert not [m for m in machine if m in text], (page.name, [m for m in machine if m in text])

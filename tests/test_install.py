@@ -55,6 +55,19 @@ def test_wheel_serves_without_torch(served, data_dir, tmp_path):
     assert 0 < scores['micro_f1'] <= 1 and len(scores['per_genre']) == 21
 
 
+def test_wheel_names_the_extra_a_command_needs(served, data_dir, tmp_path):
+    "On a serving-only install, a command that needs more says which extra to install, in one line (exit 2)."
+    env = dict(PIP_ENV, HOME=str(tmp_path), MOVIE_GENRES_CACHE=str(tmp_path/'cache'))
+    for args, extra in [(['prepare', '--data', data_dir/'Movie_details.csv', '--out', tmp_path/'p'], 'train'),
+                        (['train', '--tiny', '--data', data_dir/'Movie_details.csv', '--out', tmp_path/'t'], 'train'),
+                        (['tune', '--model', tmp_path/'m'], 'train'), (['bench', '--n', '5'], 'train'),
+                        (['serve'], 'app'), (['scrape', '--out', tmp_path/'s.csv'], 'scrape')]:
+        r = subprocess.run([served/'movie-genres', *map(str, args)], capture_output=True, text=True, cwd=tmp_path, env=env)
+        assert r.returncode == 2 and r.stderr.count('\n') == 1, (args, r.stderr)
+        assert f"needs the {extra} extra" in r.stderr and f"pip install 'movie-genres[{extra}]'" in r.stderr, (args, r.stderr)
+    assert not (tmp_path/'p').exists() and not (tmp_path/'t').exists()                   # nothing half-made
+
+
 def test_wheel_data_has_no_clone(served, tmp_path):
     "A pip-installed package has no clone: `data --no-download` says how to get the files, in one line."
     env = dict(PIP_ENV, HOME=str(tmp_path), MOVIE_GENRES_CACHE=str(tmp_path/'cache'))

@@ -1,5 +1,5 @@
 """The scraper against IMDb-like fixture pages on loopback, in real headless Chromium (system chromedriver)."""
-import csv, json, os, signal, subprocess, time
+import csv, json, os, shutil, signal, subprocess, tempfile, time
 from pathlib import Path
 import pytest
 from imdb_fixtures import FixtureSite
@@ -47,26 +47,59 @@ def test_scrape_exact_rows_with_timeout_and_dom_fallback(cli, tmp_path):
     assert '/title/tt9000001/' not in site.hits                                        # JSON rows need no title page
 
 
-def test_crash_then_resume_loses_nothing_and_doubles_nothing(cli, tmp_path):
+def profiles(tmp: Path) -> list[str]:
+    return sorted(p.name for p in tmp.glob('mg-chrome-*'))
+
+
+@pytest.fixture
+def short_tmp():
+    "A temporary folder with a short path (Chromium puts its socket there, and a socket's path has at most 107 bytes)."
+    d = Path(tempfile.mkdtemp(prefix='mg', dir='/tmp'))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_crash_then_resume_loses_nothing_and_doubles_nothing(cli, tmp_path, short_tmp):
+    "A killed scrape resumes where it stopped; the browser profile it could not remove goes at the next start."
     site = FixtureSite(slow={'tt9000006'}, slow_seconds=5)
-    out = tmp_path/'out.csv'
+    out, tmp = tmp_path/'out.csv', short_tmp
+    env = dict(os.environ, TMPDIR=str(tmp))
     try:
-        p = subprocess.Popen(scrape_cmd(cli, out, f'{site.url}/search/title/', '--delay', '0.4'),
+        p = subprocess.Popen(scrape_cmd(cli, out, f'{site.url}/search/title/', '--delay', '0.4'), env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         t0 = time.time()
         while time.time() - t0 < 120 and (not out.exists() or len(rows(out)) < 4): time.sleep(0.1)
         os.killpg(p.pid, signal.SIGKILL); p.wait()                                      # a hard crash, browser and all
         before = rows(out)
         assert 4 <= len(before) < 7, before
+        assert len(profiles(tmp)) == 1                                                  # left by the killed run
         site.slow.clear()                                                               # the slow page recovers
-        r = subprocess.run(scrape_cmd(cli, out, f'{site.url}/search/title/', '--delay', '0.05'), capture_output=True, text=True, timeout=240)
+        r = subprocess.run(scrape_cmd(cli, out, f'{site.url}/search/title/', '--delay', '0.05'), capture_output=True, text=True,
+                           timeout=240, env=env)
     finally: site.close()
     assert r.returncode == 0, r.stderr
+    assert profiles(tmp) == []                                                          # swept, and its own removed
     after = rows(out)
     assert after[:len(before)] == before                                                # nothing lost or rewritten
     assert sorted(x['imdb_id'] for x in after) == ALL                                   # everything, once
     check_rows(after)
     assert site.hits.get('/title/tt9000004/', 0) <= 2                                   # rerun did not redo done rows
+
+
+def test_terminated_scrape_removes_its_profile(cli, tmp_path, short_tmp):
+    "Stopped by `kill` (SIGTERM) half-way, the scraper closes the browser and removes its profile folder."
+    site = FixtureSite(slow={'tt9000006'}, slow_seconds=5)
+    tmp = short_tmp
+    try:
+        p = subprocess.Popen(scrape_cmd(cli, tmp_path/'out.csv', f'{site.url}/search/title/', '--delay', '0.4'),
+                             env=dict(os.environ, TMPDIR=str(tmp)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        t0 = time.time()
+        while time.time() - t0 < 120 and not (tmp_path/'out.csv').exists(): time.sleep(0.1)
+        assert len(profiles(tmp)) == 1
+        p.terminate(); p.wait(timeout=60)
+    finally: site.close()
+    assert p.returncode == 143, p.stderr.read()
+    assert profiles(tmp) == []
 
 
 def test_block_page_is_a_clear_stop(cli, tmp_path):

@@ -3,10 +3,12 @@
 Quarto, which `nbdev-docs` uses, cannot be installed here, so `make docs` renders the same processed notebooks with
 MkDocs instead; GitHub's runners use Quarto (`.github/workflows/deploy.yaml`). Steps:
 1. nbdev: `_quarto.yml`/`nbdev.yml` from pyproject, `sidebar.yml` from the notebooks, and `proc_nbs`, which adds the
-   `show_doc` signature of every exported function and keeps every saved output (notebooks are not re-run).
+   `show_doc` signature of every exported function and keeps every saved output. `make docs` passes `nbs-run/`: a copy
+   of `nbs/` that `make nbtest` has just run (its tests) with `nbdev-test --save`, so every page shows what its cells
+   return on the current code; with no argument, the notebooks' own saved outputs are used.
 2. Stage each processed notebook under its page name (numeric prefix dropped, as Quarto does: `00_data` -> `data`),
    turn its front matter into a title, hide `#| echo: false` inputs, strip cell directives, and point links between
-   notebooks (and the README's `nbs/...` links) at the page names.
+   notebooks (and the README's `nbs/...` links) at the page names. Notebook prompts (`In [ ]:`) are not shown.
 3. `mkdocs build --strict` into `_docs/` (one HTML page per notebook, navigation in sidebar order, offline search),
    plus each page's Markdown as `<page>.html.md` (what the modules' docstrings link to).
 4. Check every link between pages of the built site; a broken one fails the build.
@@ -27,14 +29,15 @@ def page_name(nb: str) -> str:
     return re.sub(r'^\d+_', '', Path(nb).stem)
 
 
-def process_notebooks() -> list[str]:
-    "nbdev's own processing into `_proc/`; returns the notebooks in sidebar order."
+def process_notebooks(source: Path=NBS) -> list[str]:
+    "nbdev's own processing of the notebooks in `source` (`nbs/` or a run copy of it) into `_proc/`; returns them in sidebar order."
     from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
     from nbdev.serve import proc_nbs
     os.chdir(ROOT)
     refresh_quarto_yml()
     nbdev_sidebar.__wrapped__(path=NBS, force=True)
-    proc_nbs(str(NBS), n_workers=2, force=True)
+    shutil.rmtree(PROC, ignore_errors=True)
+    proc_nbs(str(source), n_workers=2, force=True)
     return yaml.safe_load((NBS/'sidebar.yml').read_text())['website']['sidebar']['contents']
 
 
@@ -85,10 +88,17 @@ def mkdocs_config(nav: list[tuple[str, str]]) -> Path:
                 repo_url=cfg['repo-url'], docs_dir='docs', site_dir=str(SITE), use_directory_urls=False,
                 theme=dict(name='material', font=False, features=['navigation.top', 'search.highlight']),
                 nav=[{t: p} for t, p in nav],
+                extra_css=['extra.css'],
                 plugins=['search', 'offline', {'mkdocs-jupyter': dict(execute=False, include_source=True, ignore_h1_titles=True,
                                                                       remove_tag_config=dict(remove_input_tags=['hide_input']))}],
                 validation=dict(links=dict(not_found='warn', absolute_links='info', unrecognized_links='info')))
+    (STAGE/'docs'/'extra.css').write_text(PAGE_CSS)
     path = STAGE/'mkdocs.yml'; path.write_text(yaml.safe_dump(conf, sort_keys=False)); return path
+
+
+PAGE_CSS = """/* A page reads as documentation, not as a notebook session: no In [ ]: / Out[n]: prompts. */
+.jp-InputPrompt, .jp-OutputPrompt { display: none !important; }
+"""
 
 
 def markdown_twins(nav: list[tuple[str, str]]):
@@ -125,8 +135,8 @@ def broken_links(site: Path, base: str='/') -> list[str]:
     return bad
 
 
-def main() -> int:
-    notebooks = process_notebooks()
+def main(source: str|None=None) -> int:
+    notebooks = process_notebooks(ROOT/source if source else NBS)
     missing = sorted({p.name for p in NBS.glob('*.ipynb')} - set(notebooks))
     if missing: print(f'docs: notebooks missing from the sidebar: {missing}', file=sys.stderr); return 1
     nav = stage(notebooks)
@@ -143,4 +153,4 @@ def main() -> int:
     return 0
 
 
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__': sys.exit(main(*sys.argv[1:2]))
