@@ -50,11 +50,12 @@ pytest: install
 export: install                                 ## clean notebook metadata (stable cell ids), then notebooks -> package
 	$(VENV)/bin/nbdev-clean && $(VENV)/bin/nbdev-export
 
-space:                                          ## a deployable Space folder in $(SPACE) (tests/test_install.py starts it in a fresh venv)
+space: install                                  ## a deployable Space folder in $(SPACE) (tests/test_install.py starts it in a fresh venv)
 	rm -rf $(SPACE) && mkdir -p $(SPACE)
 	cp space/app.py space/requirements.txt space/README.md $(SPACE)/
+	$(PY) -c "from movie_genres.app import model_card; from movie_genres.inference import GenreClassifier; print('## Model card'); print(model_card(GenreClassifier.load()))" >> $(SPACE)/README.md
 	cp -r movie_genres $(SPACE)/movie_genres && rm -rf $(SPACE)/movie_genres/__pycache__
 	@echo "$(SPACE) is ready to push to a Hugging Face Space"
 
-readme: install                                 ## render nbs/index.ipynb to README.md
-	cd nbs && ../$(VENV)/bin/jupyter nbconvert --to markdown --execute index.ipynb --output-dir .. --output README --log-level WARN
+readme: install                                 ## render nbs/index.ipynb to README.md (its figures read from the committed records)
+	$(PY) tools/render_readme.py

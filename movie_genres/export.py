@@ -12,6 +12,7 @@ import numpy as np, torch
 from .data import atomic_folder, label_cap
 from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds, calibration_bins, expected_calibration_error
 from .calibrate import fit_calibration, apply_calibration
+from .baseline import baseline_scores
 from .inference import GenreClassifier
 from .model import load_checkpoint, predict_probs
 from .train import load_splits, targets
@@ -234,7 +235,8 @@ def export_model(checkpoint: str|Path, # folder written by `train`
                                     + (f' and at most {max_genres}' if max_genres else '') + ' per movie',
                               **release_metrics(cfg, int8_p, y),
                               at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']}, parity=parity, dev=meta.get('dev'),
-                              calibration=calibration_metrics(cfg['calibration'], int8_p, y))
+                              calibration=calibration_metrics(cfg['calibration'], int8_p, y),
+                              baseline=baseline_scores(load_splits(data, labels=meta['labels'])))
         cfg['training'] = dict(recipe=meta.get('recipe'), best_epoch=meta.get('best_epoch'), history=meta.get('history'),
                                train_seconds=meta.get('train_seconds'), device=meta.get('device'))
         (tmp/'config.json').write_text(json.dumps(cfg, indent=1))
@@ -256,6 +258,7 @@ def retune_model(model: str|Path, # model folder to update in place
     cfg['metrics'] = {**cfg.get('metrics', {}), **release_metrics(cfg, scores, y),
                       'at_threshold_05': {k: s05[k] for k in ['micro_f1', 'macro_f1']},
                       'calibration': calibration_metrics(cfg['calibration'], scores, y),
+                      'baseline': baseline_scores(load_splits(data, labels=clf.labels)),
                       'model': 'int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
                                + (f' and at most {max_genres}' if max_genres else '') + ' per movie'}
     tmp = model/'.config.json.tmp'; tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(model/'config.json')

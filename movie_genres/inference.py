@@ -143,13 +143,15 @@ def _sessions(self: GenreClassifier, n: int) -> list[ort.InferenceSession]:
     return self._stream_sessions[:n]
 
 @patch
-def score_ids(self: GenreClassifier, ids: list[int], # one tokenized description
+def score_ids(self: GenreClassifier, ids, # one tokenized description, or a padded (descriptions, tokens) batch
+              mask: np.ndarray|None=None, # the batch's attention mask; default: every token (one description)
               session: ort.InferenceSession|None=None, # default: the main session
              ) -> np.ndarray:
-    "The graph's scores of one tokenized description: the one place a model call is built and run."
-    ids = np.asarray([ids], np.int64)
-    feeds = {'input_ids': ids, 'attention_mask': np.ones_like(ids)}
-    return (session or self.session).run(None, {name: feeds[name] for name in self.input_names})[0][0]
+    "The graph's scores of one tokenized description (or of a padded batch): the one place a model call is built and run."
+    ids = np.asarray(ids, np.int64); one = ids.ndim == 1
+    feeds = {'input_ids': ids[None] if one else ids, 'attention_mask': np.ones((1, len(ids)), np.int64) if one else np.asarray(mask, np.int64)}
+    out = (session or self.session).run(None, {name: feeds[name] for name in self.input_names})[0]
+    return out[0] if one else out
 
 @patch
 def predict_scores(self: GenreClassifier, texts, # a description, or a list of them
@@ -160,7 +162,7 @@ def predict_scores(self: GenreClassifier, texts, # a description, or a list of t
     seqs = encode_texts(self.tokenizer, _clean_texts(texts))
     scores, sessions = np.zeros((len(seqs), len(self.labels)), np.float32), self._sessions(len(seqs))
     def score(k: int):                                    # session k scores descriptions k, k+n, k+2n, ...
-        for i in range(k, len(seqs), len(sessions)): scores[i] = self.score_ids(seqs[i], sessions[k])
+        for i in range(k, len(seqs), len(sessions)): scores[i] = self.score_ids(seqs[i], session=sessions[k])
     if len(sessions) == 1: score(0)
     else: list(self._pool.map(score, range(len(sessions))))
     return scores[0] if single else scores

@@ -80,3 +80,11 @@ def test_pages_read_as_documentation(browser, site_url):
     for page in sorted(SITE.glob('*.html')):
         text = page.read_text(errors='replace')
         assert not [m for m in machine if m in text], (page.name, [m for m in machine if m in text])
+
+
+def test_readme_is_rendered_from_the_records():
+    "README.md is what `make readme` renders now: its figures are read from the committed records, not typed."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('render_readme', ROOT/'tools'/'render_readme.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    assert mod.render() == (ROOT/'README.md').read_text(), 'README.md is stale: run `make readme`'
