@@ -122,7 +122,8 @@ class GenreClassifier:
 
     def __repr__(self):
         rule = f"at most {self.max_genres} genres" if self.max_genres else "uncapped"
-        return f"GenreClassifier({self.path}, {len(self.labels)} genres, {rule}, max_length={self.max_length})"
+        where = 'the shipped model' if self.path == default_model_dir() else self.path
+        return f"GenreClassifier({where}, {len(self.labels)} labels, {rule}, max_length={self.max_length})"
 
 # %% ../nbs/05_inference.ipynb #85557060
 def _clean_texts(texts: list[str]) -> list[str]:

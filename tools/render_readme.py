@@ -1,6 +1,6 @@
 """Render `nbs/index.ipynb` to `README.md`: run it (its figures come from the records it reads: the model's
-`config.json`, `nbs/data/bench.json`, ...), drop the input of `#| echo: false` cells, strip cell directives, and write
-Markdown. `make readme` runs it; `tests/test_docs.py` checks that README.md is what it renders now."""
+`config.json`, `nbs/data/bench.json`, ...), drop `#| hide` cells and the input of `#| echo: false` cells, strip cell
+directives, and write Markdown. `make readme` runs it; `tests/test_docs.py` checks that README.md is what it renders now."""
 from __future__ import annotations
 import re, sys
 from pathlib import Path
@@ -15,6 +15,7 @@ def render() -> str:
     from nbconvert.preprocessors import ExecutePreprocessor, TagRemovePreprocessor
     nb = nbformat.read(ROOT/'nbs'/'index.ipynb', as_version=4)
     ExecutePreprocessor(timeout=300, kernel_name='python3').preprocess(nb, {'metadata': {'path': str(ROOT/'nbs')}})
+    nb.cells = [c for c in nb.cells if not (c.cell_type == 'code' and re.search(r'^#\|\s*hide\s*$', c.source, re.M))]
     for c in nb.cells:
         if c.cell_type != 'code': continue
         lines = c.source.splitlines()
