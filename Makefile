@@ -45,7 +45,7 @@ docs: nbtest                                    ## the docs site, offline, in _d
 	$(PY) tools/build_docs.py nbs-run
 
 pytest: install
-	$(TEST_ENV) $(VENV)/bin/pytest tests -q
+	$(TEST_ENV) $(VENV)/bin/pytest tests -q -n 2 --dist loadfile --durations=12   # two test files at a time: most wait on browsers, servers and subprocesses
 
 export: install                                 ## clean notebook metadata (stable cell ids), then notebooks -> package
 	$(VENV)/bin/nbdev-clean && $(VENV)/bin/nbdev-export
