@@ -193,10 +193,9 @@ def calibration_metrics(calibration: dict|None, # `fit_calibration`'s result
                 bins=bins.to_dict(orient='records'))
 
 # %% ../nbs/06_export.ipynb #8e050b18
-def _dev_and_valid(data, labels: list[str]) -> tuple:
-    "Dev and validation texts and labels of the data, over the model's `labels`."
-    splits = load_splits(data, labels=labels)
-    return [(s.description.tolist(), targets(s, labels)) for s in (splits['dev'], splits['valid'])]
+def _dev_and_valid(splits: dict) -> tuple:
+    "Dev and validation texts and labels of `load_splits`'s result."
+    return [(s.description.tolist(), targets(s, splits['labels'])) for s in (splits['dev'], splits['valid'])]
 
 def export_model(checkpoint: str|Path, # folder written by `train`
                  out: str|Path, # model folder to write (e.g. movie_genres/model)
@@ -208,8 +207,8 @@ def export_model(checkpoint: str|Path, # folder written by `train`
                 ) -> dict:
     "Export a checkpoint to an int8 ONNX model folder after a parity check, its decision rule tuned on dev; returns its `config.json`."
     model, tok, meta = load_checkpoint(checkpoint)
-    (dev_texts, y_dev), (texts, y) = _dev_and_valid(data, meta['labels'])
-    if max_genres == 'data': max_genres = label_cap(load_splits(data, labels=meta['labels'])['fit'].genre_list, meta['labels'])
+    splits = load_splits(data, labels=meta['labels']); (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
+    if max_genres == 'data': max_genres = label_cap(splits['fit'].genre_list, meta['labels'])
     with atomic_folder(out) as tmp:
         export_onnx(model, tmp/'model-fp32.onnx')
         ec = model.encoder.config
@@ -236,7 +235,7 @@ def export_model(checkpoint: str|Path, # folder written by `train`
                               **release_metrics(cfg, int8_p, y),
                               at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']}, parity=parity, dev=meta.get('dev'),
                               calibration=calibration_metrics(cfg['calibration'], int8_p, y),
-                              baseline=baseline_scores(load_splits(data, labels=meta['labels'])))
+                              baseline=baseline_scores(splits))
         cfg['training'] = dict(recipe=meta.get('recipe'), best_epoch=meta.get('best_epoch'), history=meta.get('history'),
                                train_seconds=meta.get('train_seconds'), device=meta.get('device'))
         (tmp/'config.json').write_text(json.dumps(cfg, indent=1))
@@ -250,7 +249,7 @@ def retune_model(model: str|Path, # model folder to update in place
                 ) -> dict:
     "Re-tune a model folder's decision rule and calibration on dev with its own int8 scores and re-score it on validation; returns the config."
     model = Path(model); clf = GenreClassifier.load(model)
-    (dev_texts, y_dev), (texts, y) = _dev_and_valid(data, clf.labels)
+    splits = load_splits(data, labels=clf.labels); (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
     if max_genres == 'keep': max_genres = clf.config.get('max_genres')
     dev_scores = clf.predict_scores(dev_texts)
     cfg = {**clf.config, **decision_rule(dev_scores, y_dev, max_genres, clf.labels), 'calibration': fit_calibration(dev_scores, y_dev)}
@@ -258,7 +257,7 @@ def retune_model(model: str|Path, # model folder to update in place
     cfg['metrics'] = {**cfg.get('metrics', {}), **release_metrics(cfg, scores, y),
                       'at_threshold_05': {k: s05[k] for k in ['micro_f1', 'macro_f1']},
                       'calibration': calibration_metrics(cfg['calibration'], scores, y),
-                      'baseline': baseline_scores(load_splits(data, labels=clf.labels)),
+                      'baseline': baseline_scores(splits),
                       'model': 'int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
                                + (f' and at most {max_genres}' if max_genres else '') + ' per movie'}
     tmp = model/'.config.json.tmp'; tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(model/'config.json')

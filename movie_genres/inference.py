@@ -48,8 +48,10 @@ def read_model_config(path: str|Path, # model folder
         if k not in cfg: raise ModelError(f"{path/'config.json'}: missing key {k!r}")
     for key, thr in [('thresholds', cfg['thresholds']), ('uncapped.thresholds', cfg.get('uncapped', {}).get('thresholds', cfg['thresholds']))]:
         if len(cfg['labels']) != len(thr): raise ModelError(f"{path/'config.json'}: {len(cfg['labels'])} labels but {len(thr)} {key}")
+    if cal := cfg.get('calibration'):
+        if not (len(cal.get('scale', [])) == len(cal.get('bias', [])) == len(cfg['labels'])) or min(cal['scale']) <= 0:
+            raise ModelError(f"{path/'config.json'}: calibration needs one positive scale and one bias per label")
     return cfg
-
 
 # %% ../nbs/05_inference.ipynb #8169e10f
 SLOW_FUSIONS = ['SkipLayerNormFusion']  # measured slower on our CPU than the Add + LayerNormalization it replaces
@@ -100,7 +102,8 @@ class GenreClassifier:
         self.thresholds = np.asarray(rule.get('thresholds', config['thresholds']), dtype=np.float32)
         self.max_genres: int|None = None if uncapped else config.get('max_genres')   # at most this many genres a movie
         self.max_length: int = int(config['max_length'])
-        self.calibration: dict|None = config.get('calibration')   # the map from scores to the probabilities shown
+        cal = config.get('calibration')                           # the map from scores to the probabilities shown
+        self.calibration: dict|None = cal and dict(cal, scale=np.asarray(cal['scale'], np.float64), bias=np.asarray(cal['bias'], np.float64))
         self.pad_id = pad_token_id(tokenizer)
         self.input_names = [i.name for i in session.get_inputs()]
         self.streams, self.onnx_path = max(1, int(streams)), onnx_path   # lists: this many single-threaded sessions
@@ -185,6 +188,11 @@ def calibrate(self: GenreClassifier,
 ALSO_POSSIBLE = 0.5  # "also possible": a genre not chosen whose probability reaches this share of its threshold
 
 @patch
+def _names(self: GenreClassifier, chosen: np.ndarray) -> list[list[str]]:
+    "The label names of each row of a boolean decision matrix."
+    return [[self.labels[j] for j in np.flatnonzero(row)] for row in chosen]
+
+@patch
 def decisions(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` returned (calibrated)
              ) -> np.ndarray:
     "Boolean (movies, genres) decisions of the model's rule, taken on the scores behind `probs` (exactly the uncalibrated decisions)."
@@ -194,15 +202,14 @@ def decisions(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` r
 def decide(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` returned
           ) -> list[list[str]]:
     "Genres of each row of `probs`: those over their threshold (at most `max_genres`), else the single most likely one."
-    return [[self.labels[j] for j in np.flatnonzero(row)] for row in self.decisions(probs)]
+    return self._names(self.decisions(probs))
 
 @patch
 def predict(self: GenreClassifier, texts, # a description, or a list of them
            ) -> list[str]|list[list[str]]:
-    "Predicted genres (label order) of a description, or of each description in a list."
+    "Predicted genres (label order) of a description, or of each description in a list (decided on the scores, no round trip)."
     texts, single = _as_texts(texts)
-    res = [[self.labels[j] for j in np.flatnonzero(row)]
-           for row in decide_matrix(self.predict_scores(texts), self.thresholds, max_genres=self.max_genres)]
+    res = self._names(decide_matrix(self.predict_scores(texts), self.thresholds, max_genres=self.max_genres))
     return res[0] if single else res
 
 # %% ../nbs/05_inference.ipynb #af070608
@@ -210,8 +217,8 @@ def predict(self: GenreClassifier, texts, # a description, or a list of them
 def also_possible(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` returned
                  ) -> list[dict[str, float]]:
     "For each row of `probs`, the genres not chosen whose score reaches `ALSO_POSSIBLE` of their threshold, with their probabilities, most likely first."
-    probs = np.atleast_2d(probs)
-    near = (invert_calibration(probs, self.calibration) >= ALSO_POSSIBLE * self.thresholds) & ~self.decisions(probs)
+    probs = np.atleast_2d(probs); scores = invert_calibration(probs, self.calibration)
+    near = (scores >= ALSO_POSSIBLE * self.thresholds) & ~decide_matrix(scores, self.thresholds, max_genres=self.max_genres)
     return [{self.labels[j]: float(p[j]) for j in sorted(np.flatnonzero(m), key=lambda j: -p[j])} for p, m in zip(probs, near)]
 
 @patch

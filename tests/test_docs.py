@@ -88,3 +88,8 @@ def test_readme_is_rendered_from_the_records():
     spec = importlib.util.spec_from_file_location('render_readme', ROOT/'tools'/'render_readme.py')
     mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
     assert mod.render() == (ROOT/'README.md').read_text(), 'README.md is stale: run `make readme`'
+
+
+def test_readme_stays_short():
+    "The README is the front page, not the history: at most 8,000 characters (history and re-measurements live in the report)."
+    assert len((ROOT/'README.md').read_text()) <= 8000
