@@ -4,10 +4,12 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 PORT   ?= 7860
 SPACE  ?= build/space
+STATIC_SPACE ?= build/space-static
+HUB    ?= build/hub
 # Tests run with the package's download cache in a new empty folder, so they see what a fresh machine sees.
 TEST_ENV = MOVIE_GENRES_CACHE=$$(mktemp -d)
 
-.PHONY: demo test install browser emulator nbtest pytest docs export space readme
+.PHONY: demo test install browser emulator nbtest pytest docs export space space-static hub readme
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -56,6 +58,15 @@ space: install                                  ## a deployable Space folder in 
 	$(PY) -c "from movie_genres.app import model_card; from movie_genres.inference import GenreClassifier; print('## Model card'); print(model_card(GenreClassifier.load()))" >> $(SPACE)/README.md
 	cp -r movie_genres $(SPACE)/movie_genres && rm -rf $(SPACE)/movie_genres/__pycache__
 	@echo "$(SPACE) is ready to push to a Hugging Face Space"
+
+space-static: install                           ## a static Space (sdk: static) in $(STATIC_SPACE): the browser page, its pinned JS libraries and the model, no server
+	$(PY) tools/build_web.py $(STATIC_SPACE)
+	cp space/static/README.md $(STATIC_SPACE)/README.md
+	$(PY) -c "from movie_genres.app import model_card; from movie_genres.inference import GenreClassifier; print('## Model card'); print(model_card(GenreClassifier.load()))" >> $(STATIC_SPACE)/README.md
+	@echo "$(STATIC_SPACE) is ready to push to a static Hugging Face Space"
+
+hub: install                                    ## the model repository in $(HUB), ready for `huggingface-cli upload movie-genres/movie-genres $(HUB)`
+	$(PY) -c "from movie_genres.hub import hub_folder; print(hub_folder('$(HUB)'), 'is ready: huggingface-cli upload movie-genres/movie-genres $(HUB)')"
 
 readme: install                                 ## render nbs/index.ipynb to README.md (its figures read from the committed records)
 	$(PY) tools/render_readme.py

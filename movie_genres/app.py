@@ -12,12 +12,11 @@ import numpy as np, pandas as pd
 import gradio as gr
 from .data import DataError, speaks_imdb
 from .inference import GenreClassifier, EmptyTextError
-from .evaluate import REFERENCE_SCORES
+from .hub import model_card as folder_card, card_body
 
 # %% auto #0
 __all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'examples_for', 'classify', 'also_possible_md', 'empty_probs',
-           'word_effects', 'explain_html', 'classify_file', 'architecture_line', 'trained_rows', 'model_card',
-           'card_per_genre', 'build_demo', 'serve']
+           'word_effects', 'explain_html', 'classify_file', 'model_card', 'card_per_genre', 'build_demo', 'serve']
 
 # %% ../nbs/08_app.ipynb #4d5d24b3
 EXAMPLES = [
@@ -141,70 +140,11 @@ def classify_file(clf: GenreClassifier, # the loaded classifier
     return str(out), note
 
 # %% ../nbs/08_app.ipynb #6dffa36d
-def architecture_line(config: dict, # a model folder's `config.json`
-                     ) -> str:
-    "What the network is, from a model folder's config: backbone, depth and width, size, and how it was trained."
-    a, recipe = config.get('architecture', {}), (config.get('training') or {}).get('recipe') or {}
-    shape = f" ({a['layers']} layers, feed-forward {a['ffn']}, {a['parameters']/1e6:.1f}M parameters)" if a else ''
-    if recipe.get('teacher'):
-        return (f"a student of `{config.get('backbone', '?')}`{shape}: its bottom layers, distilled with fastai from "
-                f"fine-tuned teacher models and the labels")
-    return f"`{config.get('backbone', '?')}`{shape} fine-tuned with fastai"
-
-def trained_rows(config: dict, # a model folder's `config.json`
-                ) -> int|None:
-    "The most training rows any stage of the model saw (a last stage on fewer rows starts from a model trained on more)."
-    recipe, rows = (config.get('training') or {}).get('recipe') or {}, []
-    while recipe: rows.append(recipe.get('fit_rows') or 0); recipe = (recipe.get('init') or {}).get('recipe') or {}
-    return max(rows, default=0) or None
-
 def model_card(clf: GenreClassifier, # the loaded classifier
               ) -> str:
-    "Markdown: the model, its decision rule, its validation scores and its limits (all from the model folder's config)."
-    c, m, imdb = clf.config, clf.config.get('metrics', {}), speaks_imdb(clf.labels)
-    pg = m.get('per_genre', {})
-    weak = sorted((g for g, v in pg.items() if v['f1'] < 0.3), key=lambda g: pg[g]['f1'])
-    weak = (', '.join(f"{g} (F1 {pg[g]['f1']:.2f} on {pg[g]['support']} validation movies)" for g in weak)
-            + ' are found rarely') if weak else 'they are found less reliably'
-    scores = (f"micro-F1 **{m['micro_f1']:.3f}**, macro-F1 **{m['macro_f1']:.3f}**, samples-F1 {m['samples_f1']:.3f}, "
-              f"accuracy_multi {m['accuracy_multi']:.3f}" if m else 'no metrics recorded')
-    cap, truth = c.get('max_genres'), 'IMDb' if imdb else 'the data'
-    rule = (f"names at most {cap} genres a movie{', as IMDb does' if imdb else ''} (the most likely of those over their thresholds), "
-            f"and at least its most likely one" if cap else "names every genre over its threshold, and at least the most likely one")
-    count = (f" It names {m['genres_per_movie']:.1f} genres a movie on the validation movies, where {truth} gives "
-             f"{m['true_genres_per_movie']:.1f}." if 'genres_per_movie' in m else '')
-    if cap and 'uncapped' in m:
-        count += (f" Without the cap (`--uncapped`) it would name {m['uncapped']['genres_per_movie']:.1f}, for micro-F1 "
-                  f"{m['uncapped']['micro_f1']:.3f} / macro-F1 {m['uncapped']['macro_f1']:.3f}.")
-    rows, size = trained_rows(c), Path(clf.path, 'model.onnx').stat().st_size/1e6
-    cal, ref, bl = m.get('calibration'), REFERENCE_SCORES['int8 ONNX'], m.get('baseline')
-    base = (f", a TF-IDF + logistic-regression baseline trained on the same rows {bl['micro_f1']:.3f} / {bl['macro_f1']:.3f}"
-            if bl else '')
-    probs = (f"\n\n**Probabilities** are calibrated on the dev split (one map per label): on the validation movies they are off "
-             f"from what happens by {cal['ece']:.3f} on average (ECE; {cal['ece_uncalibrated']:.3f} before calibration). "
-             f"The genres named are decided before that map, on the model's own scores." if cal and clf.calibration else '')
-    if not imdb:
-        return f"""**Model**: {architecture_line(c)}, mean pooling,
-exported to ONNX, fused and quantized to int8 ({size:.0f} MB); {len(clf.labels)} labels of its own ({', '.join(clf.labels)}),
-each with its own threshold tuned on a dev split. It {rule}.
-
-**Scores** on its {m.get('rows', '?')} validation movies: {scores}.{probs}
-
-**Limits**: trained on {f'{rows:,}' if rows else 'its'} descriptions; it reads only the description (not the title, year or
-cast). Rare labels had few training examples: {weak}. Labels are themselves subjective, so expect a plausible extra one or a
-missing one.{count} Text longer than {c.get('max_length', 128)} tokens is cut."""
-    return f"""**Model**: {architecture_line(c)}, mean pooling,
-exported to ONNX, fused and quantized to int8 ({size:.0f} MB); {len(clf.labels)} IMDb genres,
-each with its own threshold tuned on a dev split. It {rule}.
-
-**Scores** on the seed split's 931 validation movies: {scores}. The reference DistilRoBERTa-base scored
-micro-F1 {ref['micro_f1']:.3f} / macro-F1 {ref['macro_f1']:.3f} (int8 ONNX, as its authors report){base}.{probs}
-
-**Limits**: trained on {f'{rows:,}' if rows else 'about 8,400'} short IMDb plot summaries in English; it reads only the
-description (not the title, year or cast). Rare genres had few training examples: {weak}. IMDb's genres are themselves
-subjective, so expect a plausible extra genre or a missing one.{count} Written in other words than IMDb's house style,
-descriptions score a little lower (the accuracy report's test on retold descriptions).
-Text longer than {c.get('max_length', 128)} tokens is cut."""
+    "The model card's body: the folder's `README.md` as the Hub shows it (written from `config.json` for a folder without one)."
+    card = Path(clf.path)/'README.md'
+    return card_body(card.read_text() if card.exists() else folder_card(clf.config, (Path(clf.path)/'model.onnx').stat().st_size/1e6))
 
 def card_per_genre(clf: GenreClassifier, # the loaded classifier
                   ) -> pd.DataFrame:

@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
                                             "or your own labels with a model you train. `movie-genres COMMAND --help` says more.")
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     data_default = "default: found by `movie-genres data` ($MOVIE_GENRES_DATA, this clone's data/, the cache, else downloaded)"
-    model_help = 'model folder (default: the model shipped in the package)'
+    model_help = 'model folder or Hugging Face repository id (default: the model shipped in the package)'
 
     s = _command(sub, 'predict', 'genres of descriptions given as arguments, on stdin, or in a CSV file',
                  "Name the genres of each description: one line per description, or a CSV with a predicted_genres column and "
@@ -164,11 +164,13 @@ def _parser() -> argparse.ArgumentParser:
 
     s = _command(sub, 'tune', "re-tune a model folder's decision rule and calibration on dev and re-score it",
                  "Re-tune a model folder's per-genre thresholds and probability calibration on the dev split, with its own "
-                 "int8 scores, and re-score it on the validation rows; the graph is untouched. Needs the training extra.",
-                 '--model my.model', '--model my.model --max-genres 2')
+                 "int8 scores, and re-score it on the validation rows; a folder exported before graphs were baked (no `logits` "
+                 "output) has its graph baked first. The card and the Hub files follow. Needs the training extra.",
+                 '--model my.model', '--model my.model --max-genres 2', '--model my.model --keep-rule')
     s.add_argument('--model', '-m', required=True, help='model folder to update in place')
     s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; {data_default}')
     s.add_argument('--max-genres', type=int, help='name at most N genres a movie (0: uncapped); default: as the folder has it')
+    s.add_argument('--keep-rule', action='store_true', help='keep the thresholds and the calibration: only re-score (and bake an older graph)')
 
     s = _command(sub, 'scrape', 'scrape IMDb advanced search into a raw CSV (Selenium, headless Chromium)',
                  "Scrape IMDb's advanced search politely into a CSV of title, description, genres (and id, year); a rerun "
@@ -311,7 +313,7 @@ def _cmd_export(a) -> int:
 
 def _cmd_tune(a) -> int:
     from movie_genres.export import retune_model
-    m = retune_model(a.model, a.data, 'keep' if a.max_genres is None else a.max_genres or None)['metrics']
+    m = retune_model(a.model, a.data, 'keep' if a.max_genres is None else a.max_genres or None, keep_rule=a.keep_rule)['metrics']
     print(json.dumps(dict(model=a.model, **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
     return 0
 
@@ -368,6 +370,7 @@ def _ignored(a, # the parsed arguments
         if a.extra: return "--release trains on its recipe's own extra files: leave out --extra"
         if a.teacher and (len(a.teacher) > 1 or not a.teacher[0].endswith('.npz')):
             return '--release --teacher takes one stored teacher-probabilities file (.npz)'
+    if a.command == 'tune' and a.keep_rule and a.max_genres is not None: return "--keep-rule keeps the folder's rule: leave out --max-genres"
     if a.command == 'bench' and a.ablation and not a.checkpoint: return "--ablation times the checkpoint's serving steps: give --checkpoint"
     return None
 

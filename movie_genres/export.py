@@ -14,13 +14,14 @@ from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_threshol
 from .calibrate import fit_calibration, apply_calibration
 from .baseline import baseline_scores
 from .inference import GenreClassifier
+from .hub import write_hub_files
 from .model import load_checkpoint, predict_probs
 from .train import load_splits, targets
 
 # %% auto #0
 __all__ = ['QUANTIZATION', 'FEW_DEV_ROWS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights',
-           'ParityError', 'check_parity', 'decision_rule', 'release_metrics', 'pick_examples', 'calibration_metrics',
-           'export_model', 'retune_model']
+           'bake_optimizations', 'set_calibrated_logits', 'ParityError', 'check_parity', 'decision_rule',
+           'release_metrics', 'pick_examples', 'calibration_metrics', 'export_model', 'retune_model']
 
 # %% ../nbs/06_export.ipynb #4a4abbcb
 class _Probabilities(torch.nn.Module):
@@ -108,6 +109,45 @@ def narrow_int8_weights(src: str|Path, # int8 ONNX model (from `quantize_int8(..
         narrowed += 1
     onnx.save(m, str(dst))
     return narrowed
+
+# %% ../nbs/06_export.ipynb #c06d0bdf
+def bake_optimizations(src: str|Path, # ONNX graph
+                       dst: str|Path, # where to write the optimised graph (may be `src`)
+                      ) -> dict:
+    "Save onnxruntime's fully optimised graph (level extended, every fusion on), so that no runtime rewrites it at load; returns its op counts."
+    import onnx, onnxruntime as ort
+    from collections import Counter
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    opts.optimized_model_filepath = str(Path(dst).with_suffix('.baking.onnx')); opts.log_severity_level = 3
+    ort.InferenceSession(str(src), opts, providers=['CPUExecutionProvider'])
+    Path(opts.optimized_model_filepath).replace(dst)
+    return dict(Counter(n.op_type for n in onnx.load(str(dst)).graph.node if n.domain == 'com.microsoft'))
+
+# %% ../nbs/06_export.ipynb #660289fe
+def set_calibrated_logits(path: str|Path, # ONNX graph with a `probs` output
+                          calibration: dict|None, # the folder's calibration (`fit_calibration`); None: the identity
+                          n_labels: int, # labels the graph scores
+                         ) -> Path:
+    "Add (or update) the graph's `logits` output: `scale * logit(probs) + bias`, the calibrated log-odds, per label."
+    import onnx
+    from onnx import helper as oh, numpy_helper as nh
+    m = onnx.load(str(path))
+    scale = np.asarray(calibration['scale'] if calibration else np.ones(n_labels), np.float32)
+    bias = np.asarray(calibration['bias'] if calibration else np.zeros(n_labels), np.float32)
+    values = {'calibration_scale': scale, 'calibration_bias': bias}
+    init = {i.name: i for i in m.graph.initializer}
+    if 'logits' not in {o.name for o in m.graph.output}:
+        m.graph.initializer.extend([nh.from_array(v, k) for k, v in values.items()] + [nh.from_array(np.array(1, np.float32), 'calibration_one')])
+        steps = [('Sub', ['calibration_one', 'probs'], 'calibration_q'), ('Log', ['probs'], 'calibration_log_p'),
+                 ('Log', ['calibration_q'], 'calibration_log_q'), ('Sub', ['calibration_log_p', 'calibration_log_q'], 'calibration_z'),
+                 ('Mul', ['calibration_z', 'calibration_scale'], 'calibration_scaled'), ('Add', ['calibration_scaled', 'calibration_bias'], 'logits')]
+        m.graph.node.extend(oh.make_node(op, ins, [out], name=out) for op, ins, out in steps)
+        m.graph.output.append(oh.make_tensor_value_info('logits', onnx.TensorProto.FLOAT, ['batch', n_labels]))
+    else:
+        for k, v in values.items(): init[k].CopyFrom(nh.from_array(v, k))
+    tmp = Path(f'{path}.tmp'); onnx.save(m, str(tmp)); tmp.replace(path)   # never a half-written graph
+    return Path(path)
 
 # %% ../nbs/06_export.ipynb #2795c791
 class ParityError(AssertionError):
@@ -215,6 +255,8 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         fused = fuse_transformer(tmp/'model-fp32.onnx', tmp/'model-fp32.onnx', ec.num_attention_heads, ec.hidden_size,
                                  'bert' if ec.model_type in ('bert', 'roberta', 'distilbert') else ec.model_type) if fuse else {}
         quantize_int8(tmp/'model-fp32.onnx', tmp/'model.onnx')
+        fused = bake_optimizations(tmp/'model.onnx', tmp/'model.onnx')     # the kernels the graph runs
+        set_calibrated_logits(tmp/'model.onnx', None, len(meta['labels']))
         shutil.copy(Path(checkpoint)/'tokenizer.json', tmp/'tokenizer.json')
         cfg = dict(labels=meta['labels'], thresholds=meta['thresholds'], max_length=meta['max_length'],
                    backbone=meta['backbone'], pooling='mean', quantization=QUANTIZATION, fused_ops=fused,
@@ -227,6 +269,7 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         parity = check_parity(torch_p, fp32_p, int8_p, y, cfg['thresholds'], f1_tol=f1_tol)
         dev_p = int8_clf.predict_scores(dev_texts)
         cfg.update(decision_rule(dev_p, y_dev, max_genres, cfg['labels']), calibration=fit_calibration(dev_p, y_dev))
+        set_calibrated_logits(tmp/'model.onnx', cfg['calibration'], len(cfg['labels']))
         s05 = scores_at(int8_p, y, 0.5)
         cfg['examples'] = pick_examples(texts, y, decide_matrix(int8_p, cfg['thresholds'], max_genres=max_genres))
         cfg['metrics'] = dict(split=f'validation split (RandomSplitter(valid_pct=0.1, seed=42)), {len(y)} rows',
@@ -239,26 +282,41 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         cfg['training'] = dict(recipe=meta.get('recipe'), best_epoch=meta.get('best_epoch'), history=meta.get('history'),
                                train_seconds=meta.get('train_seconds'), device=meta.get('device'))
         (tmp/'config.json').write_text(json.dumps(cfg, indent=1))
+        cfg = write_hub_files(tmp)
         if not keep_fp32: (tmp/'model-fp32.onnx').unlink()
     return cfg
 
 # %% ../nbs/06_export.ipynb #e18db85d
+def _bake_once(model: Path, n_labels: int) -> dict|None:
+    "Bake a folder's graph and give it its `logits` output, unless it has them already (an export of this version); returns the op counts."
+    import onnx
+    if 'logits' in {o.name for o in onnx.load(str(model/'model.onnx'), load_external_data=False).graph.output}: return None
+    tmp = model/'model.onnx.tmp'; shutil.copy(model/'model.onnx', tmp)
+    fused = bake_optimizations(tmp, tmp); set_calibrated_logits(tmp, None, n_labels); tmp.replace(model/'model.onnx')
+    return fused
+
 def retune_model(model: str|Path, # model folder to update in place
                  data: str|Path|None=None, # raw CSV or prepared folder; default: `find_data()`
                  max_genres: int|None|str='keep', # at most this many genres a movie; None: uncapped; 'keep': as the folder has it
+                 keep_rule: bool=False, # keep the thresholds and the calibration: only re-score (e.g. after baking an older graph)
                 ) -> dict:
     "Re-tune a model folder's decision rule and calibration on dev with its own int8 scores and re-score it on validation; returns the config."
-    model = Path(model); clf = GenreClassifier.load(model)
+    model = Path(model); cfg0 = GenreClassifier.load(model).config
+    fused = _bake_once(model, len(cfg0['labels']))
+    clf = GenreClassifier.load(model)
     splits = load_splits(data, labels=clf.labels); (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
     if max_genres == 'keep': max_genres = clf.config.get('max_genres')
-    dev_scores = clf.predict_scores(dev_texts)
-    cfg = {**clf.config, **decision_rule(dev_scores, y_dev, max_genres, clf.labels), 'calibration': fit_calibration(dev_scores, y_dev)}
+    cfg = dict(clf.config, **({'fused_ops': fused} if fused else {}))
+    if not keep_rule:
+        dev_scores = clf.predict_scores(dev_texts)
+        cfg.update(decision_rule(dev_scores, y_dev, max_genres, clf.labels), calibration=fit_calibration(dev_scores, y_dev))
+    set_calibrated_logits(model/'model.onnx', cfg.get('calibration'), len(clf.labels))
     scores = clf.predict_scores(texts); s05 = scores_at(scores, y, 0.5)
     cfg['metrics'] = {**cfg.get('metrics', {}), **release_metrics(cfg, scores, y),
                       'at_threshold_05': {k: s05[k] for k in ['micro_f1', 'macro_f1']},
-                      'calibration': calibration_metrics(cfg['calibration'], scores, y),
+                      'calibration': calibration_metrics(cfg.get('calibration'), scores, y),
                       'baseline': baseline_scores(splits),
                       'model': 'int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
-                               + (f' and at most {max_genres}' if max_genres else '') + ' per movie'}
+                               + (f' and at most {cfg.get("max_genres")}' if cfg.get('max_genres') else '') + ' per movie'}
     tmp = model/'.config.json.tmp'; tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(model/'config.json')
-    return cfg
+    return write_hub_files(model)

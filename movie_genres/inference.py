@@ -6,7 +6,7 @@ Docs: https://movie-genres.github.io/movie-genres/inference.html.md"""
 
 # %% ../nbs/05_inference.ipynb #87e3d8c6
 from __future__ import annotations
-import json, os, threading
+import json, os, re, threading
 from concurrent.futures import ThreadPoolExecutor
 from importlib.resources import files
 from pathlib import Path
@@ -19,8 +19,8 @@ from .calibrate import apply_calibration, invert_calibration
 from .tokens import load_tokenizer_file, encode_texts, pad_token_id
 
 # %% auto #0
-__all__ = ['SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir', 'read_model_config',
-           'serving_cores', 'make_session', 'GenreClassifier']
+__all__ = ['HUB_ID', 'SERVING_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir',
+           'model_folder', 'read_model_config', 'serving_cores', 'make_session', 'GenreClassifier']
 
 # %% ../nbs/05_inference.ipynb #0621d0d4
 class ModelError(RuntimeError):
@@ -33,6 +33,23 @@ class EmptyTextError(ValueError):
 def default_model_dir() -> Path:
     "The model shipped inside the package."
     return Path(str(files('movie_genres')/'model'))
+
+HUB_ID = re.compile(r'[A-Za-z0-9][\w.-]*/[\w.-]+')   # owner/name
+SERVING_FILES = ['config.json', 'tokenizer.json', 'model.onnx', 'tokenizer_config.json', 'README.md']
+
+def model_folder(model: str|Path|None=None, # a folder, a Hugging Face repository id (`owner/name`), or None: the shipped model
+                ) -> Path:
+    "The folder a model name stands for; a Hub id is fetched once (`huggingface_hub`, its own cache) unless a folder has that path."
+    if model is None: return default_model_dir()
+    if Path(model).exists() or not HUB_ID.fullmatch(str(model)): return Path(model)
+    try: from huggingface_hub import snapshot_download
+    except ImportError:
+        raise ModelError(f"{model}: no such folder; to fetch it from the Hugging Face Hub, install huggingface_hub "
+                         "(pip install 'movie-genres[hub]')") from None
+    try: return Path(snapshot_download(str(model), allow_patterns=SERVING_FILES))
+    except Exception as e:
+        msg = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ModelError(f"{model}: no such folder, and the Hugging Face Hub did not provide it ({msg[:160]})") from None
 
 def read_model_config(path: str|Path, # model folder
                       onnx_file: str='model.onnx', # the graph to load from it
@@ -110,14 +127,14 @@ class GenreClassifier:
         self._stream_sessions, self._pool, self._lock = None, None, threading.Lock()
 
     @classmethod
-    def load(cls, path: str|Path|None=None, # model folder; default: the model shipped in the package
+    def load(cls, path: str|Path|None=None, # model folder or Hugging Face repository id; default: the model shipped in the package
              threads: int|None=None, # onnxruntime intra-op threads for one description; default: the machine's cores
              onnx_file: str='model.onnx', # another graph in the same folder (export parity, benchmarks)
              uncapped: bool=False, # every genre over its threshold (the recall-leaning rule), not at most `max_genres`
              streams: int|None=None, # single-threaded sessions a list of descriptions is spread over; default: `threads`
             ) -> GenreClassifier:
         "Load a model folder once; reuse the classifier for every prediction."
-        path, threads = Path(path) if path else default_model_dir(), threads or serving_cores()
+        path, threads = model_folder(path), threads or serving_cores()
         cfg = read_model_config(path, onnx_file)
         try: tok = load_tokenizer_file(path/'tokenizer.json', int(cfg['max_length']))
         except Exception as e: raise ModelError(f"{path/'tokenizer.json'}: not a readable tokenizer ({str(e)[:120]})") from None

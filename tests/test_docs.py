@@ -93,3 +93,55 @@ def test_readme_is_rendered_from_the_records():
 def test_readme_stays_short():
     "The README is the front page, not the history: at most 8,000 characters (history and re-measurements live in the report)."
     assert len((ROOT/'README.md').read_text()) <= 8000
+
+
+@pytest.fixture(scope='module')
+def validation_texts() -> list[str]:
+    "The first 100 descriptions of the seed split's validation rows, as the package cleans them."
+    from movie_genres.data import find_data, read_labelled_data, split_dataset
+    return split_dataset(read_labelled_data(find_data())[0])['valid'].description.tolist()[:100]
+
+
+def test_try_it_in_your_browser(site_url, browser, validation_texts, test_output):
+    "The docs' browser page runs the shipped model in Chromium: typed descriptions get `predict`'s genre sets, and transformers.js's pipeline the served probabilities."
+    import numpy as np
+    from movie_genres.inference import GenreClassifier
+    browser.get(site_url + 'browser.html')
+    browser.switch_to.frame(browser.find_element(By.TAG_NAME, 'iframe'))
+    status = lambda d: d.find_element(By.ID, 'status').text
+    WebDriverWait(browser, 90).until(lambda d: status(d) == 'Ready.' or 'could not' in status(d))
+    assert status(browser) == 'Ready.', status(browser)
+    assert 'This page downloads' in browser.find_element(By.ID, 'size').text and '__' not in browser.find_element(By.ID, 'size').text
+    clf = GenreClassifier.load()
+    box, shown = browser.find_element(By.ID, 'description'), []
+    for i, text in enumerate(validation_texts[:50]):           # typed, one at a time, as a visitor does
+        box.clear(); box.send_keys(text); browser.find_element(By.ID, 'predict').click()
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, 'genres').get_attribute('data-done') == str(i + 1))
+        shown.append(browser.find_element(By.ID, 'genres').text.split(' · '))
+    browser.save_screenshot(str(test_output/'docs-browser-page.png'))
+    assert shown == clf.predict(validation_texts[:50])
+    got = browser.execute_async_script("""const [texts, done] = arguments; (async () => { const out = [];
+        for (const t of texts) out.push(Object.fromEntries((await window.movieGenres.probabilities(t)).map(r => [r.label, r.score])));
+        return out; })().then(done, e => done(String(e)))""", validation_texts)
+    assert isinstance(got, list), got
+    pipeline_probs = np.array([[row[g] for g in clf.labels] for row in got])
+    assert np.abs(pipeline_probs - clf.predict_proba(validation_texts)).max() < 1e-5
+
+
+def test_static_space_answers(browser, tmp_path):
+    "`make space-static`: the folder a static Space serves answers a description in Chromium, as `predict` does."
+    import subprocess
+    from movie_genres.inference import GenreClassifier
+    space = tmp_path/'static'
+    subprocess.run(['make', '-s', '-C', str(ROOT), 'space-static', f'STATIC_SPACE={space}'], check=True, capture_output=True)
+    assert (space/'README.md').read_text().startswith('---\ntitle:') and 'sdk: static' in (space/'README.md').read_text()
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(space)); handler.log_message = lambda *a: None
+    server = ThreadingHTTPServer(('127.0.0.1', 0), handler); threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.get(f'http://127.0.0.1:{server.server_address[1]}/index.html')
+        WebDriverWait(browser, 90).until(lambda d: d.find_element(By.ID, 'status').text == 'Ready.')
+        text = 'A young wizard attends a school of magic and fights a dark lord.'
+        browser.find_element(By.ID, 'description').send_keys(text); browser.find_element(By.ID, 'predict').click()
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, 'genres').text)
+        assert browser.find_element(By.ID, 'genres').text.split(' · ') == GenreClassifier.load().predict(text)
+    finally: server.shutdown()

@@ -10,7 +10,8 @@ MkDocs instead; GitHub's runners use Quarto (`.github/workflows/deploy.yaml`). S
    turn its front matter into a title, hide `#| echo: false` inputs, strip cell directives, and point links between
    notebooks (and the README's `nbs/...` links) at the page names. Notebook prompts (`In [ ]:`) are not shown.
 3. `mkdocs build --strict` into `_docs/` (one HTML page per notebook, navigation in sidebar order, offline search),
-   plus each page's Markdown as `<page>.html.md` (what the modules' docstrings link to).
+   plus each page's Markdown as `<page>.html.md` (what the modules' docstrings link to), and the browser page at
+   `_docs/try/` (tools/build_web.py: the page, its pinned JavaScript libraries and the model).
 4. Check every link between pages of the built site; a broken one fails the build.
 """
 from __future__ import annotations
@@ -147,6 +148,8 @@ def main(source: str|None=None) -> int:
     if r.returncode: print('docs: mkdocs build failed (above)', file=sys.stderr); return r.returncode
     markdown_twins(nav)
     for copy in SITE.glob('*.ipynb'): copy.unlink()          # mkdocs-jupyter's copies of the sources: the pages are the site
+    from build_web import build_web
+    print(f'docs: the browser page at {(SITE/"try").relative_to(ROOT)}/, {build_web(SITE/"try")/1e6:.0f} MB with its model and runtime')
     bad = broken_links(SITE, urlparse(yaml.safe_load(config.read_text())['site_url']).path)
     if bad: print('docs: broken links between pages:\n  ' + '\n  '.join(bad), file=sys.stderr); return 1
     print(f'docs: {len(nav)} pages in {SITE.relative_to(ROOT)}/ (open {SITE.relative_to(ROOT)}/index.html); links checked')
