@@ -71,7 +71,8 @@ def read_model_config(path: str|Path, # model folder
     return cfg
 
 # %% ../nbs/05_inference.ipynb #8169e10f
-SLOW_FUSIONS = ['SkipLayerNormFusion']  # measured slower on our CPU than the Add + LayerNormalization it replaces
+SLOW_FUSIONS = ['SkipLayerNormFusion']  # slower here than Add + LayerNormalization; a baked graph (export) carries it already, so this only
+                                        # keeps graphs exported before baking answering as they were released
 
 def serving_cores() -> int:
     "The cores serving spreads over: the machine's, at most 8 (the one place that decides it)."
