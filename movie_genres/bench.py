@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from .evaluate import multilabel_scores, decide_matrix, scores_at
-from .inference import GenreClassifier, default_model_dir, SLOW_FUSIONS, serving_cores
+from .inference import GenreClassifier, default_model_dir, model_folder, SLOW_FUSIONS, serving_cores
 from .evaluate import REFERENCE_SCORES
 
 # %% auto #0
@@ -213,7 +213,7 @@ def format_table(bench: dict, # `run_bench`'s result
 
 
 # %% ../nbs/12_bench.ipynb #7b451b36
-def bench(model: str|Path|None=None, # model folder (default: the shipped model)
+def bench(model: str|Path|None=None, # model folder or Hugging Face repository id (default: the shipped model)
           checkpoint: str|Path|None=None, # training checkpoint of that model, for the fp32 ONNX and PyTorch rows
           data: str|Path|None=None, # raw CSV or prepared folder; the seed split's validation rows are timed
           work: str|Path='candidates/bench', # cache for the built systems
@@ -228,7 +228,7 @@ def bench(model: str|Path|None=None, # model folder (default: the shipped model)
     from movie_genres.train import load_splits, targets
     import pandas as pd
     work = Path(work); work.mkdir(parents=True, exist_ok=True)
-    model = Path(model) if model else default_model_dir()
+    model = model_folder(model)
     splits = load_splits(data); labels = splits['labels']
     valid = splits['valid'] if n is None else splits['valid'].head(n)
     texts, y = valid.description.tolist(), targets(valid, labels)
@@ -313,7 +313,7 @@ def ablation(checkpoint: str|Path, # training checkpoint of the model
     from movie_genres.export import export_onnx, fuse_transformer, quantize_int8
     from movie_genres.model import load_checkpoint
     from movie_genres.tokens import load_tokenizer_file, encode_texts
-    model = Path(model) if model else default_model_dir(); work = Path(work); work.mkdir(parents=True, exist_ok=True)
+    model = model_folder(model); work = Path(work); work.mkdir(parents=True, exist_ok=True)
     name = Path(checkpoint).resolve().name   # cached per checkpoint
     plain, fused, fused_pc = (work/f'{name}-{v}.onnx' for v in ('plain-int8-per-tensor', 'fused-int8-per-tensor', 'fused-int8-per-channel'))
     if not all(_fresh(f, Path(checkpoint)/'model.pt') for f in (plain, fused, fused_pc)):

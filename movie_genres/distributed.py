@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from .batch import predict_frame
 from .data import DataError, atomic_folder
-from .inference import GenreClassifier, ModelError, default_model_dir
+from .inference import GenreClassifier, ModelError, model_folder
 
 # %% auto #0
 __all__ = ['RAY_MISSING', 'FORMATS', 'MODEL_FILES', 'IO_CPUS', 'EngineError', 'import_ray', 'is_url', 'input_files',
@@ -77,10 +77,10 @@ def check_input_file(path: str|Path, # one input file
 # %% ../nbs/14_distributed.ipynb #8dd2d4ec
 MODEL_FILES = ['config.json', 'tokenizer.json', 'model.onnx']
 
-def model_files(path: str|Path|None=None, # model folder; default: the shipped model
+def model_files(path: str|Path|None=None, # model folder or Hugging Face repository id; default: the shipped model
                ) -> dict[str, bytes]:
     "The files of a model folder (default: the shipped model), checked on the driver, to ship to the workers."
-    path = Path(path) if path else default_model_dir()
+    path = model_folder(path)
     GenreClassifier.load(path, threads=1)        # a missing or corrupt model fails here, in one line
     return {f: (path/f).read_bytes() for f in MODEL_FILES}
 
@@ -135,7 +135,7 @@ def _read(ray, files: list[str], fmt: str, columns: list[str]):
 
 def predict_dataset(inp: str|Path, # CSV/Parquet file, folder of them, or object-store URL
                     out: str|Path, # output folder (or object-store URL) for the part files
-                    model: str|Path|None=None, # model folder; default: the shipped model
+                    model: str|Path|None=None, # model folder or Hugging Face repository id; default: the shipped model
                     address: str|None=None, # Ray cluster to join; None: start a local instance
                     workers: int|None=None, # model workers; default: every CPU Ray has
                     threads: int=1, # onnxruntime threads per worker

@@ -233,6 +233,10 @@ def calibration_metrics(calibration: dict|None, # `fit_calibration`'s result
                 bins=bins.to_dict(orient='records'))
 
 # %% ../nbs/06_export.ipynb #8e050b18
+def _rule_text(max_genres: int|None) -> str:
+    "How `metrics.model` describes the scored model and its rule."
+    return 'int8 ONNX, per-genre thresholds tuned on dev, at least one genre' + (f' and at most {max_genres}' if max_genres else '') + ' per movie'
+
 def _dev_and_valid(splits: dict) -> tuple:
     "Dev and validation texts and labels of `load_splits`'s result."
     return [(s.description.tolist(), targets(s, splits['labels'])) for s in (splits['dev'], splits['valid'])]
@@ -256,7 +260,6 @@ def export_model(checkpoint: str|Path, # folder written by `train`
                                  'bert' if ec.model_type in ('bert', 'roberta', 'distilbert') else ec.model_type) if fuse else {}
         quantize_int8(tmp/'model-fp32.onnx', tmp/'model.onnx')
         fused = bake_optimizations(tmp/'model.onnx', tmp/'model.onnx')     # the kernels the graph runs
-        set_calibrated_logits(tmp/'model.onnx', None, len(meta['labels']))
         shutil.copy(Path(checkpoint)/'tokenizer.json', tmp/'tokenizer.json')
         cfg = dict(labels=meta['labels'], thresholds=meta['thresholds'], max_length=meta['max_length'],
                    backbone=meta['backbone'], pooling='mean', quantization=QUANTIZATION, fused_ops=fused,
@@ -272,9 +275,7 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         set_calibrated_logits(tmp/'model.onnx', cfg['calibration'], len(cfg['labels']))
         s05 = scores_at(int8_p, y, 0.5)
         cfg['examples'] = pick_examples(texts, y, decide_matrix(int8_p, cfg['thresholds'], max_genres=max_genres))
-        cfg['metrics'] = dict(split=f'validation split (RandomSplitter(valid_pct=0.1, seed=42)), {len(y)} rows',
-                              model='int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
-                                    + (f' and at most {max_genres}' if max_genres else '') + ' per movie',
+        cfg['metrics'] = dict(split=f'validation split (RandomSplitter(valid_pct=0.1, seed=42)), {len(y)} rows', model=_rule_text(max_genres),
                               **release_metrics(cfg, int8_p, y),
                               at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']}, parity=parity, dev=meta.get('dev'),
                               calibration=calibration_metrics(cfg['calibration'], int8_p, y),
@@ -287,13 +288,11 @@ def export_model(checkpoint: str|Path, # folder written by `train`
     return cfg
 
 # %% ../nbs/06_export.ipynb #e18db85d
-def _bake_once(model: Path, n_labels: int) -> dict|None:
-    "Bake a folder's graph and give it its `logits` output, unless it has them already (an export of this version); returns the op counts."
+def _bake_once(model: Path) -> dict|None:
+    "Bake a folder's graph unless it was baked already (it then has its `logits` output); returns the op counts, or None."
     import onnx
-    if 'logits' in {o.name for o in onnx.load(str(model/'model.onnx'), load_external_data=False).graph.output}: return None
-    tmp = model/'model.onnx.tmp'; shutil.copy(model/'model.onnx', tmp)
-    fused = bake_optimizations(tmp, tmp); set_calibrated_logits(tmp, None, n_labels); tmp.replace(model/'model.onnx')
-    return fused
+    if 'logits' in {o.name for o in onnx.load(str(model/'model.onnx')).graph.output}: return None
+    return bake_optimizations(model/'model.onnx', model/'model.onnx')      # written beside it, then renamed in
 
 def retune_model(model: str|Path, # model folder to update in place
                  data: str|Path|None=None, # raw CSV or prepared folder; default: `find_data()`
@@ -301,8 +300,7 @@ def retune_model(model: str|Path, # model folder to update in place
                  keep_rule: bool=False, # keep the thresholds and the calibration: only re-score (e.g. after baking an older graph)
                 ) -> dict:
     "Re-tune a model folder's decision rule and calibration on dev with its own int8 scores and re-score it on validation; returns the config."
-    model = Path(model); cfg0 = GenreClassifier.load(model).config
-    fused = _bake_once(model, len(cfg0['labels']))
+    model = Path(model); fused = _bake_once(model)
     clf = GenreClassifier.load(model)
     splits = load_splits(data, labels=clf.labels); (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
     if max_genres == 'keep': max_genres = clf.config.get('max_genres')
@@ -316,7 +314,6 @@ def retune_model(model: str|Path, # model folder to update in place
                       'at_threshold_05': {k: s05[k] for k in ['micro_f1', 'macro_f1']},
                       'calibration': calibration_metrics(cfg.get('calibration'), scores, y),
                       'baseline': baseline_scores(splits),
-                      'model': 'int8 ONNX, per-genre thresholds tuned on dev, at least one genre'
-                               + (f' and at most {cfg.get("max_genres")}' if cfg.get('max_genres') else '') + ' per movie'}
+                      'model': _rule_text(cfg.get('max_genres'))}
     tmp = model/'.config.json.tmp'; tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(model/'config.json')
     return write_hub_files(model)

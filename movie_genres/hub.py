@@ -12,7 +12,7 @@ import numpy as np
 from .data import speaks_imdb
 from .evaluate import REFERENCE_SCORES
 from .calibrate import apply_calibration
-from .inference import default_model_dir
+from .inference import model_folder
 
 # %% auto #0
 __all__ = ['HUB_REPO', 'HUB_FILES', 'hub_config', 'tokenizer_config', 'architecture_line', 'trained_rows', 'card_thresholds',
@@ -252,10 +252,10 @@ def write_hub_files(folder: str|Path, # a model folder (`model.onnx`, `tokenizer
 HUB_FILES = ['README.md', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.onnx']
 
 def hub_folder(out: str|Path, # folder to write: what `huggingface-cli upload REPO OUT` sends
-               model: str|Path|None=None, # model folder; default: the shipped model
+               model: str|Path|None=None, # model folder or Hugging Face repository id; default: the shipped model
               ) -> Path:
     "A folder ready to upload as a Hugging Face model repository: the model folder's files, and the graph where transformers.js looks."
-    src, out = Path(model) if model else default_model_dir(), Path(out)
+    src, out = model_folder(model), Path(out)
     missing = [f for f in HUB_FILES if not (src/f).exists()]
     if missing: raise FileNotFoundError(f"{src}: missing {', '.join(missing)} (`movie-genres tune` writes the card and configs)")
     shutil.rmtree(out, ignore_errors=True); (out/'onnx').mkdir(parents=True)

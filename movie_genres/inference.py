@@ -124,6 +124,7 @@ class GenreClassifier:
         self.calibration: dict|None = cal and dict(cal, scale=np.asarray(cal['scale'], np.float64), bias=np.asarray(cal['bias'], np.float64))
         self.pad_id = pad_token_id(tokenizer)
         self.input_names = [i.name for i in session.get_inputs()]
+        self.score_output = session.get_outputs()[0].name         # `probs`; a baked graph also has `logits`, which serving does not need
         self.streams, self.onnx_path = max(1, int(streams)), onnx_path   # lists: this many single-threaded sessions
         self._stream_sessions, self._pool, self._lock = None, None, threading.Lock()
 
@@ -172,7 +173,7 @@ def score_ids(self: GenreClassifier, ids, # one tokenized description, or a padd
     "The graph's scores of one tokenized description (or of a padded batch): the one place a model call is built and run."
     ids = np.asarray(ids, np.int64); one = ids.ndim == 1
     feeds = {'input_ids': ids[None] if one else ids, 'attention_mask': np.ones((1, len(ids)), np.int64) if one else np.asarray(mask, np.int64)}
-    out = (session or self.session).run(None, {name: feeds[name] for name in self.input_names})[0]
+    out = (session or self.session).run([self.score_output], {name: feeds[name] for name in self.input_names})[0]
     return out[0] if one else out
 
 @patch

@@ -8,7 +8,7 @@ layout (model/config.json, tokenizer files, model/onnx/model_quantized.onnx). No
 Hugging Face Space of it.
 """
 from __future__ import annotations
-import argparse, shutil, subprocess, sys
+import argparse, shutil, subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,6 @@ def npm_packages() -> Path:
 def build_web(out: Path, model: Path|None=None) -> int:
     "Write the page, its libraries and the model into `out`; returns the bytes a first visit downloads."
     if model is None:
-        sys.path.insert(0, str(ROOT))
         from movie_genres.inference import default_model_dir
         model = default_model_dir()
     modules, out = npm_packages(), Path(out)
