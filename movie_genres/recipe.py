@@ -24,6 +24,7 @@ class Recipe:
     max_length: int = 128 # tokens kept per description
     pos_weight_power: float = 0. # up-weight rare genres' positives by (neg/pos)^this; 0 = plain BCE
     n_layers: int|None = None # keep only the backbone's bottom `n_layers` layers (a faster student)
+    frozen_layers: int = 0 # freeze the bottom N layers and train on their output, computed once and cached (`layer_cache`)
     distill_weight: float = 0.5 # share of the teacher's loss, when there is a teacher
     dropout: float = 0.1 # dropout before the head
     wd: float = 0.01 # weight decay

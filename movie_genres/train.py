@@ -22,6 +22,8 @@ from fastai.callback.fp16 import MixedPrecision  # Learner.to_fp16
 from fastai.callback.tracker import SaveModelCallback
 from fastai.metrics import AccumMetric, ActivationType
 from fastai.torch_core import set_seed
+from .layer_cache import bottom_encoder, TopLayers, merge_top, cached_dataloaders, cached_probs
+from .layer_cache import layer_cache as cached
 
 # %% auto #0
 __all__ = ['load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE', 'texts_sha256',
@@ -107,6 +109,10 @@ def teacher_probs(teacher, # teacher checkpoint folder(s), or a file written by 
             return z['probs'].astype(np.float32) / 255
     probs = []
     for ck in ([teacher] if isinstance(teacher, (str, Path)) else teacher):
+        meta = json.loads((Path(ck)/'checkpoint.json').read_text())
+        if meta.get('fit_probs_sha256') == texts_sha256(texts):   # a frozen-layer teacher scored its fit rows as it trained
+            if meta['labels'] != labels: raise ValueError(f"{ck}: teacher's labels differ from the data's")
+            probs.append(np.load(Path(ck)/'fit_probs.npy')); continue
         model, tok, meta = load_checkpoint(ck)
         if meta['labels'] != labels: raise ValueError(f"{ck}: teacher's labels differ from the data's")
         probs.append(predict_probs(model, tok, texts)); del model
@@ -151,6 +157,7 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
           init: str|Path|None=None, # a checkpoint to start from instead of the backbone (a further stage of training)
           extra=None, # more labelled CSV file(s) for the training part (see `data.read_extra`)
           labels: str|Path|list|None=None, # the label set (`data.read_labels`); default: beside the data, else from it
+          layer_cache: str|Path|None=None, # with `recipe.frozen_layers`: the cache folder; default: one named by its fingerprint in the cache
           tiny: bool=False, # random-init 2-layer model (tests)
           limit: int|None=None, # use only this many fit rows (and a quarter as many dev rows)
           progress: bool=True, # show fastai's progress bars
@@ -172,17 +179,23 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
         p_teacher = np.asarray(teacher, np.float32) if isinstance(teacher, np.ndarray) else teacher_probs(teacher, fit_texts, labels)
         if len(p_teacher) != len(fit_texts): raise ValueError(f"{len(p_teacher)} teacher probabilities for {len(fit_texts)} training rows")
         y_train = np.concatenate([y_fit, p_teacher], 1)
-    dls = genre_dataloaders(tok, fit_texts, y_train, dev.description, y_dev, bs=r.bs, seed=r.seed)
-    learn = make_learner(model, dls, y_fit, r.pos_weight_power, r.wd, path=out, distill_weight=r.distill_weight if teacher is not None else 0.)
+    if r.frozen_layers:                                    # the bottom layers run once, over fit then dev rows; the top trains
+        cache = cached(bottom_encoder(model, r.frozen_layers), tok, fit_texts + dev.description.tolist(), layer_cache, progress=progress)
+        fit_rows, dev_rows = np.arange(len(fit)), len(fit) + np.arange(len(dev))
+        trained, dls = TopLayers(model, r.frozen_layers), cached_dataloaders(cache, fit_rows, y_train, dev_rows, y_dev, bs=r.bs, seed=r.seed)
+    else: trained, dls = model, genre_dataloaders(tok, fit_texts, y_train, dev.description, y_dev, bs=r.bs, seed=r.seed)
+    learn = make_learner(trained, dls, y_fit, r.pos_weight_power, r.wd, path=out, distill_weight=r.distill_weight if teacher is not None else 0.)
     cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
     if progress: learn.fit_one_cycle(r.epochs, slice(r.lr, r.lr * r.head_lr_mult), cbs=cbs)
     else:
         with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(r.epochs, slice(r.lr, r.lr * r.head_lr_mult), cbs=cbs)
     (out/'best.pth').unlink(missing_ok=True)
-    model = learn.model.float().cpu().eval()
     names = learn.recorder.metric_names[1:-1]
     history = [dict(zip(names, map(float, v))) for v in learn.recorder.values]
-    dev_probs = predict_probs(model, tok, dev.description.tolist())
+    if r.frozen_layers:                                    # scored from the cache: the fit rows' too, for `teacher_probs`
+        top = learn.model.float().cpu().eval(); model = merge_top(model, top).eval()
+        dev_probs, fit_probs = cached_probs(top, cache, dev_rows), cached_probs(top, cache, fit_rows)
+    else: model = learn.model.float().cpu().eval(); dev_probs = predict_probs(model, tok, dev.description.tolist())
     thresholds = tune_thresholds(dev_probs, y_dev)
     dev_scores = scores_at(dev_probs, y_dev, thresholds, labels)
     teachers = ([] if teacher is None else ['(probabilities given)'] if isinstance(teacher, np.ndarray)
@@ -198,8 +211,10 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
                          at_05=dict(micro_f1=micro_f1(dev_probs, y_dev), macro_f1=macro_f1(dev_probs, y_dev))),
                 train_seconds=round(time.time() - t0, 1),
                 device=torch.cuda.get_device_name() if torch.cuda.is_available() else f'cpu x{torch.get_num_threads()}')
+    if r.frozen_layers: meta['fit_probs_sha256'] = texts_sha256(fit_texts)
     save_checkpoint(model, tok, out, meta)
     np.save(out/'dev_probs.npy', dev_probs)
+    if r.frozen_layers: np.save(out/'fit_probs.npy', fit_probs)
     return meta
 
 
