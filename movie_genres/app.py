@@ -15,8 +15,9 @@ from .inference import GenreClassifier, EmptyTextError
 from .hub import model_card as folder_card, card_body
 
 # %% auto #0
-__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'examples_for', 'classify', 'also_possible_md', 'empty_probs',
-           'word_effects', 'explain_html', 'classify_file', 'model_card', 'card_per_genre', 'build_demo', 'serve']
+__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'examples_for', 'read_words', 'read_note', 'classify',
+           'also_possible_md', 'empty_probs', 'word_effects', 'explain_html', 'classify_file', 'model_card',
+           'card_per_genre', 'build_demo', 'serve']
 
 # %% ../nbs/08_app.ipynb #4d5d24b3
 EXAMPLES = [
@@ -38,16 +39,34 @@ def _probs(clf: GenreClassifier, text: str) -> np.ndarray:
     try: return clf.predict_proba(text or '')
     except EmptyTextError: raise gr.Error("Please type a movie description first: the box is empty.")
 
+def read_words(clf: GenreClassifier, # the loaded classifier
+               text: str, # a movie description
+              ) -> tuple[list[str], bool]:
+    "The words of `text` the model reads (its first `max_length` tokens; cost bounded by `clf.visible`), and whether the text goes on past them."
+    seen = clf.visible(text or '')
+    enc = clf.tokenizer.encode(seen)
+    if not enc.overflowing: return seen.split(), False
+    return seen[:enc.offsets[-2][1]].split(), True            # up to the end of the last token read ([SEP] is last)
+
+def read_note(clf: GenreClassifier, # the loaded classifier
+              text: str, # a movie description
+             ) -> str:
+    "A line saying how much of a long description the model read; empty when it read all of it."
+    words, more = read_words(clf, text)
+    return (f"The model reads the first {clf.max_length} tokens of a description: here its first {len(words):,} words, "
+            f"of {len(text):,} characters.") if more else ''
+
 def classify(clf: GenreClassifier, # the loaded classifier
              text: str, # a movie description
              title: str='', # the movie's title, shown above its genres (optional)
             ) -> tuple[str, dict[str, float]]:
-    "Markdown of the predicted genres and the top-5 probabilities of one description."
+    "Markdown of the predicted genres and the top-5 probabilities of one description (and how much of it was read, when not all)."
     probs = _probs(clf, text)
     genres = clf.decide(probs)[0]
     top = {clf.labels[i]: float(probs[i]) for i in probs.argsort()[::-1][:5]}
     head = f"**{html.escape(title.strip())}**: " if title and title.strip() else ''
-    return f"### {head}{' · '.join(genres)}", top
+    note = read_note(clf, text)
+    return f"### {head}{' · '.join(genres)}" + (f"\n\n*{note}*" if note else ''), top
 
 def also_possible_md(clf: GenreClassifier, # the loaded classifier
                      text: str, # a movie description
@@ -69,7 +88,7 @@ def word_effects(clf: GenreClassifier, # the loaded classifier
                  seed: int=0, # seed for the orders
                 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     "Words, p(text), per word × genre its Shapley share of p(text) − p(start), and p(start) (empty, or the words past `max_words`)."
-    words = (text or '').split()
+    words, _ = read_words(clf, text)                                     # what the model reads: the cost is bounded
     base = _probs(clf, text)
     n = min(len(words), max_words)
     present = np.arange(len(words)) >= n                                  # words past max_words stay in throughout
@@ -106,7 +125,7 @@ def explain_html(clf: GenreClassifier, # the loaded classifier
                 ) -> str:
     "HTML: for each predicted genre, the description with words shaded by their share of its probability (green up, red down)."
     words, base, eff, start = word_effects(clf, text)
-    genres = clf.decide(base)[0]
+    genres, note = clf.decide(base)[0], read_note(clf, text)
     rows = []
     for g in genres:
         j = clf.labels.index(g); col = eff[:, j]; scale = float(np.abs(col).max())
@@ -116,7 +135,7 @@ def explain_html(clf: GenreClassifier, # the loaded classifier
                     f'<span style="opacity:.7">{start[j]:.2f} for an empty description → {base[j]:.2f} for this one; '
                     f'most for it: {html.escape(", ".join(ups)) or "no single word"}</span>'
                     f'<div style="line-height:1.9">{text_html}</div></div>')
-    return LEGEND + ''.join(rows)
+    return LEGEND + (f'<div class="mg-read" style="opacity:.75;font-size:.85em">{html.escape(note)} Only those are shown.</div>' if note else '') + ''.join(rows)
 
 # %% ../nbs/08_app.ipynb #bb39030b
 def classify_file(clf: GenreClassifier, # the loaded classifier

@@ -9,17 +9,17 @@ from __future__ import annotations
 import os, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
-from .data import DataError, clean_description, format_genres
+from .data import DataError, format_genres
 from .inference import GenreClassifier
 
 # %% auto #0
 __all__ = ['predict_frame', 'predict_csv']
 
 # %% ../nbs/13_batch.ipynb #3e10ffb5
-def _description_texts(values) -> tuple[list[str], np.ndarray]:
-    "Descriptions as strings (missing -> '') and which of them have text left after cleaning."
+def _description_texts(clf: GenreClassifier, values) -> tuple[list[str], np.ndarray]:
+    "Descriptions as strings (missing -> '') and which of them have text left after cleaning (what the model reads of them)."
     texts = ['' if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
-    return texts, np.array([bool(clean_description(t)) for t in texts], dtype=bool)
+    return texts, np.array([bool(clf.visible(t)) for t in texts], dtype=bool)
 
 def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule decides the genres)
                   df: pd.DataFrame, # a batch with a `description` column; other columns pass through
@@ -28,7 +28,7 @@ def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule d
     "`df` plus `predicted_genres` and one `p_<Genre>` probability column per genre; empty descriptions get '' and NaN."
     if 'description' not in df.columns:
         raise DataError(f"{source}: missing column 'description' (found: {', '.join(map(str, df.columns))})")
-    texts, ok = _description_texts(df['description'].tolist())
+    texts, ok = _description_texts(clf, df['description'].tolist())
     probs = np.full((len(texts), len(clf.labels)), np.nan)     # float64: the calibrated probabilities as computed
     if ok.any(): probs[ok] = clf.predict_proba([t for t, k in zip(texts, ok) if k])
     genres = [format_genres(g) if k else '' for g, k in zip(clf.decide(np.nan_to_num(probs)), ok)]

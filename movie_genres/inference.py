@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from fastcore.basics import patch
-from .data import clean_description
 from .evaluate import decide_matrix
 from .calibrate import apply_calibration, invert_calibration
-from .tokens import load_tokenizer_file, encode_texts, pad_token_id
+from .tokens import load_tokenizer_file, encode_texts, pad_token_id, visible_description
 
 # %% auto #0
 __all__ = ['HUB_ID', 'SERVING_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir',
@@ -148,8 +147,16 @@ class GenreClassifier:
         return f"GenreClassifier({where}, {len(self.labels)} labels, {rule}, max_length={self.max_length})"
 
 # %% ../nbs/05_inference.ipynb #85557060
-def _clean_texts(texts: list[str]) -> list[str]:
-    cleaned = [clean_description(t) for t in texts]
+@patch
+def visible(self: GenreClassifier, text: str, # a raw description
+           ) -> str:
+    "The description as the model reads it: cleaned, and cut to a prefix holding every token it reads (`tokens.visible_description`)."
+    return visible_description(text, self.tokenizer)
+
+@patch
+def _visible_texts(self: GenreClassifier, texts: list[str]) -> list[str]:
+    "Every description through `visible` (the one place a text is cut), empty ones refused in one line."
+    cleaned = [self.visible(t) for t in texts]
     for i, t in enumerate(cleaned):
         if not t: raise EmptyTextError(f"text {i+1} is empty: give a movie description" if len(texts) > 1
                                        else "the description is empty: give a movie description")
@@ -182,7 +189,7 @@ def predict_scores(self: GenreClassifier, texts, # a description, or a list of t
     "The graph's own scores (float32, uncalibrated: what the decision rule reads) for a text or list of texts, each in a call of its own."
     texts, single = _as_texts(texts)
     if not texts: return np.zeros((0, len(self.labels)), np.float32)
-    seqs = encode_texts(self.tokenizer, _clean_texts(texts))
+    seqs = encode_texts(self.tokenizer, self._visible_texts(texts))
     scores, sessions = np.zeros((len(seqs), len(self.labels)), np.float32), self._sessions(len(seqs))
     def score(k: int):                                    # session k scores descriptions k, k+n, k+2n, ...
         for i in range(k, len(seqs), len(sessions)): scores[i] = self.score_ids(seqs[i], session=sessions[k])

@@ -6,12 +6,15 @@ Docs: https://movie-genres.github.io/movie-genres/tokens.html.md"""
 
 # %% ../nbs/02_tokens.ipynb #85d53779
 from __future__ import annotations
+import re, unicodedata
 from pathlib import Path
 import numpy as np
-from tokenizers import Tokenizer
+from tokenizers import Tokenizer, pre_tokenizers
+from .data import clean_description
 
 # %% auto #0
-__all__ = ['configure_tokenizer', 'pad_token_id', 'load_tokenizer_file', 'encode_texts', 'pad_batch', 'length_batches']
+__all__ = ['VISIBLE_MARGIN', 'CHARS_PER_TOKEN', 'configure_tokenizer', 'pad_token_id', 'load_tokenizer_file', 'encode_texts',
+           'pad_batch', 'length_batches', 'visible_description']
 
 # %% ../nbs/02_tokens.ipynb #06a87399
 def configure_tokenizer(tok: Tokenizer, # a `tokenizers` tokenizer
@@ -71,3 +74,38 @@ def length_batches(lengths, # each description's token count
         batches += [chunk[i:i+bs] for i in range(0, len(chunk), bs)]
     rng.shuffle(batches)
     return batches
+
+# %% ../nbs/02_tokens.ipynb #fb68ccbb
+VISIBLE_MARGIN = 8   # tokens a cut prefix holds past the last one the model reads
+CHARS_PER_TOKEN = 12 # the first prefix tried: this many characters per token read (most descriptions need 5)
+_LAST_SPACE = re.compile(r'.*\s', re.S)
+
+def _own_token(c: str) -> bool:
+    "A character BERT's pre-tokenizer makes a token of its own (punctuation, CJK), that cannot sit inside an HTML entity."
+    if c in '&#': return False
+    if 33 <= ord(c) <= 47 or 58 <= ord(c) <= 64 or 91 <= ord(c) <= 96 or 123 <= ord(c) <= 126: return True
+    return unicodedata.category(c).startswith('P') or 0x4E00 <= ord(c) <= 0x9FFF or 0x3400 <= ord(c) <= 0x4DBF
+
+def _cut_point(text: str, limit: int, bert: bool) -> int:
+    "Where to cut `text` at or before `limit`: at its last whitespace, else (BERT) after its last character that is a token of its own; 0: nowhere."
+    if m := _LAST_SPACE.match(text, 0, limit): return m.end() - 1
+    if bert:
+        for i in range(min(limit, len(text)) - 1, 0, -1):
+            if _own_token(text[i]): return i + 1
+    return 0
+
+def visible_description(text: str, # a raw description
+                        tok: Tokenizer, # the model's tokenizer (truncating at its `max_length`)
+                       ) -> str:
+    "The cleaned description, cut to a prefix that still gives every token the model reads: the cost of a text is bounded."
+    trunc = tok.truncation
+    if not trunc or not isinstance(text, str): return clean_description(text)
+    read = trunc['max_length'] - len(tok.encode('').ids)                 # content tokens the model reads
+    limit, bert = CHARS_PER_TOKEN * trunc['max_length'], isinstance(tok.pre_tokenizer, pre_tokenizers.BertPreTokenizer)
+    while limit < len(text):
+        if cut := _cut_point(text, limit, bert):
+            part = clean_description(text[:cut])
+            enc = tok.encode(part, add_special_tokens=False)
+            if len(enc.ids) + sum(len(o.ids) for o in enc.overflowing) >= read + VISIBLE_MARGIN: return part
+        limit *= 4
+    return clean_description(text)
