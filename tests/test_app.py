@@ -64,3 +64,14 @@ def test_huge_upload_is_refused_and_app_keeps_serving(app_server, tmp_path):
     with pytest.raises(Exception, match='maximum file size|takes up to 50 MB'):   # Gradio's check or ours
         client.predict(handle_file(str(big)), api_name='/predict_file')
     assert client.predict(TEXT, '', api_name='/predict')[0].startswith('### ')
+
+
+def test_pasted_books_do_not_stall_the_app():
+    "tools/load_app.py, small: ordinary visitors beside two pasting 5 MB descriptions; all answered, the server stays small."
+    import importlib.util
+    from conftest import ROOT
+    spec = importlib.util.spec_from_file_location('load_app', ROOT/'tools'/'load_app.py'); load_app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(load_app)
+    res = load_app.phase(ordinary=6, requests=3, hostile=2, hostile_requests=1, book_mb=5.)
+    assert res['answered'] == res['asked'] == 6 * 3 + 2 * 2, res
+    assert res['server_peak_mb'] < 1536, res
