@@ -236,10 +236,11 @@ def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; defaul
 def serve(model: str|Path|None=None, # model folder; default: the shipped model
           host: str|None=None, # address to listen on; default: $GRADIO_SERVER_NAME, else 127.0.0.1
           port: int|None=None, # port; default: $GRADIO_SERVER_PORT, else 7860
+          cores: int|None=None, # cores a request or file is spread over; default: every core the process may use
           **launch_kwargs, # passed to Gradio's `launch`
          ):
     "Serve the page (blocking) on `host:port` (default `$GRADIO_SERVER_NAME`/`$GRADIO_SERVER_PORT`, 127.0.0.1:7860)."
-    demo = build_demo(GenreClassifier.load(model))
+    demo = build_demo(GenreClassifier.load(model, threads=cores))
     host = host or os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1')
     port = int(port or os.environ.get('GRADIO_SERVER_PORT', 7860))
     demo.queue(default_concurrency_limit=4).launch(server_name=host, server_port=port, theme=gr.themes.Soft(), css=CSS,

@@ -93,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--json', action='store_true', help='print one JSON object per description (genres and every probability)')
     s.add_argument('--chunk-size', type=_positive, default=4096, help='with --input: rows read, classified and written at a time')
     s.add_argument('--uncapped', action='store_true', help='name every genre over its threshold (more recall), not at most 3')
+    s.add_argument('--cores', type=_positive, help='cores to spread the work over (with --engine ray: the local Ray instance\'s CPUs); '
+                   'default: every core this process may use')
     s.add_argument('--engine', choices=['local', 'ray'], default='local', help='ray: run --input on Ray Data (pip install movie-genres[ray])')
     s.add_argument('--address', help='with --engine ray: a running Ray cluster to join; default: start a local one')
     s.add_argument('--workers', type=_positive, help='with --engine ray: model workers; default: one per CPU')
@@ -208,6 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--model', '-m', help=model_help)
     s.add_argument('--host', default=os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1'), help='address to listen on ($GRADIO_SERVER_NAME)')
     s.add_argument('--port', type=int, default=int(os.environ.get('GRADIO_SERVER_PORT', 7860)), help='port to listen on ($GRADIO_SERVER_PORT)')
+    s.add_argument('--cores', type=_positive, help='cores each request and file is spread over; default: every core this process may use')
     return p
 
 # %% ../nbs/07_cli.ipynb #61d2760e
@@ -218,7 +221,7 @@ def _cmd_predict_ray(a) -> int:
     if a.texts: raise DataError("give descriptions or --input, not both")
     if not a.input or not a.output: raise DataError("--engine ray needs --input (file, folder or URL) and --output (folder)")
     r = predict_dataset(a.input, a.output, a.model, a.address, a.workers, a.threads, a.format, a.batch_rows, a.uncapped,
-                        progress=sys.stderr.isatty())
+                        progress=sys.stderr.isatty(), cores=a.cores)
     print(f"wrote {r['rows'] if r['rows'] is not None else 'all'} rows to {r['output']} ({r['format']}) in {r['seconds']:.1f} s"
           + (f", {r['rows_per_s']:.0f} rows/s" if r['rows_per_s'] else '')
           + f" on {r['workers']} Ray workers x {r['threads']} thread(s); Ray start-up {r['startup_s']:.1f} s", file=sys.stderr)
@@ -226,7 +229,7 @@ def _cmd_predict_ray(a) -> int:
 
 def _cmd_predict(a) -> int:
     if a.engine == 'ray': return _cmd_predict_ray(a)
-    clf = GenreClassifier.load(a.model, uncapped=a.uncapped)
+    clf = GenreClassifier.load(a.model, threads=a.cores, uncapped=a.uncapped)
     if a.input:
         if a.texts: raise DataError("give descriptions or --input, not both")
         out = Path(a.output or Path(a.input).with_suffix('.genres.csv'))
@@ -343,7 +346,7 @@ def _cmd_bench(a) -> int:
 
 def _cmd_serve(a) -> int:
     from movie_genres.app import serve
-    serve(a.model, a.host, a.port); return 0
+    serve(a.model, a.host, a.port, cores=a.cores); return 0
 
 # %% ../nbs/07_cli.ipynb #9dcf03f2
 _COMMANDS = dict(data=_cmd_data, predict=_cmd_predict, evaluate=_cmd_evaluate, prepare=_cmd_prepare, train=_cmd_train,
@@ -363,6 +366,7 @@ def _ignored(a, # the parsed arguments
         if a.json and a.top: return "--json already prints every probability: leave out --top"
         if a.engine == 'ray' and (a.json or a.top): return "--engine ray writes files: --json and --top apply to descriptions given as arguments"
         if a.output and not a.input: return "--output needs --input"
+        if a.engine == 'ray' and a.address and a.cores: return "--cores sizes a local Ray instance: with --address, give --workers"
         if given('chunk_size') and (a.engine == 'ray' or not a.input): return "--chunk-size applies to --input with --engine local"
     if a.command == 'train' and a.release:
         given = [flag(f.name) for f in fields(Recipe) if getattr(a, f.name) is not None and not (f.name == 'epochs' and a.tiny)]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from .batch import predict_frame
 from .data import DataError, atomic_folder
-from .inference import GenreClassifier, ModelError, model_folder
+from .inference import GenreClassifier, ModelError, model_folder, serving_cores
 
 # %% auto #0
 __all__ = ['RAY_MISSING', 'FORMATS', 'MODEL_FILES', 'IO_CPUS', 'EngineError', 'import_ray', 'is_url', 'input_files',
@@ -100,7 +100,7 @@ class GenrePredictor:
 
 # %% ../nbs/14_distributed.ipynb #a947dca8
 def start_ray(address: str|None=None, # a running cluster to join; None: start a local instance
-              cpus: int|None=None, # CPUs of the local instance; default: this machine's
+              cpus: int|None=None, # CPUs of the local instance; default: every core this process may use
              ) -> bool:
     "Start or join Ray unless this process is already connected; returns whether it started (and should stop) it."
     ray = import_ray()
@@ -110,7 +110,7 @@ def start_ray(address: str|None=None, # a running cluster to join; None: start a
     quiet = dict(log_to_driver=False, logging_level=logging.ERROR)
     try:
         if address: ray.init(address=address, **quiet)
-        else: ray.init(num_cpus=cpus or os.cpu_count(), include_dashboard=False, _node_ip_address='127.0.0.1', **quiet)
+        else: ray.init(num_cpus=cpus or serving_cores(), include_dashboard=False, _node_ip_address='127.0.0.1', **quiet)
     except Exception as e:
         raise EngineError(f"could not {'join the Ray cluster at ' + address if address else 'start Ray'}: "
                           f"{str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__}") from None
@@ -143,6 +143,7 @@ def predict_dataset(inp: str|Path, # CSV/Parquet file, folder of them, or object
                     batch_rows: int=1024, # rows per batch handed to a worker
                     uncapped: bool=False, # the uncapped decision rule
                     progress: bool=True, # Ray Data's progress bars
+                    cores: int|None=None, # CPUs of a local Ray instance; default: every core this process may use (`serving_cores`)
                    ) -> dict:
     "Classify every row of `inp` on Ray Data and write the parts to `out`; returns a summary."
     if output_format not in ('parquet', 'csv'): raise DataError(f"output format {output_format!r}: use parquet or csv")
@@ -150,7 +151,7 @@ def predict_dataset(inp: str|Path, # CSV/Parquet file, folder of them, or object
     columns = list(dict.fromkeys(c for f in files if not is_url(f) for c in check_input_file(f, fmt)))
     files_for_workers = model_files(model)
     t0 = time.time(); ray = import_ray()
-    started = start_ray(address, (workers or os.cpu_count()) * threads if not address else None)
+    started = start_ray(address, (workers * threads if workers else cores or serving_cores()) if not address else None)
     startup = time.time() - t0
     try:
         cpus = int(ray.cluster_resources().get('CPU', 1))

@@ -19,7 +19,7 @@ from .tokens import load_tokenizer_file, encode_texts, pad_token_id, visible_des
 
 # %% auto #0
 __all__ = ['HUB_ID', 'SERVING_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir',
-           'model_folder', 'read_model_config', 'serving_cores', 'make_session', 'GenreClassifier']
+           'model_folder', 'read_model_config', 'cpu_quota', 'serving_cores', 'make_session', 'GenreClassifier']
 
 # %% ../nbs/05_inference.ipynb #0621d0d4
 class ModelError(RuntimeError):
@@ -73,9 +73,23 @@ def read_model_config(path: str|Path, # model folder
 SLOW_FUSIONS = ['SkipLayerNormFusion']  # slower here than Add + LayerNormalization; a baked graph (export) carries it already, so this only
                                         # keeps graphs exported before baking answering as they were released
 
+def cpu_quota(root: str|Path='/sys/fs/cgroup', # where the cgroup file system is mounted
+             ) -> int|None:
+    "The CPUs a container's quota allows (cgroup v2 `cpu.max` or v1 `cpu.cfs_quota_us`), rounded up; None without a quota."
+    root = Path(root)
+    try:
+        if (f := root/'cpu.max').exists(): quota, period = f.read_text().split()[:2]
+        elif (f := root/'cpu'/'cpu.cfs_quota_us').exists(): quota, period = f.read_text().strip(), (root/'cpu'/'cpu.cfs_period_us').read_text().strip()
+        else: return None
+        if quota in ('max', '-1'): return None
+        return max(1, -(-int(quota) // int(period)))
+    except (OSError, ValueError): return None
+
 def serving_cores() -> int:
-    "The cores serving spreads over: the machine's, at most 8 (the one place that decides it)."
-    return min(os.cpu_count() or 1, 8)
+    "The cores serving spreads over: those this process may run on (CPU affinity), within a container's CPU quota (the one place that decides it)."
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    quota = cpu_quota()
+    return max(1, min(cores, quota) if quota else cores)
 
 def make_session(onnx_path: str|Path, # the ONNX graph
                  threads: int|None=None, # intra-op threads; default: `serving_cores()`
