@@ -33,13 +33,13 @@ def baseline_probs(model, # a fitted `fit_tfidf_baseline` pipeline
     return model.predict_proba(list(texts)).astype(np.float32)
 
 # %% ../nbs/09_baseline.ipynb #c0171306
-def baseline_scores(splits: dict, # `train.load_splits`'s result: `fit`, `dev`, `valid` frames and `labels`
+def baseline_scores(splits: dict, # `data.load_splits`'s result: `fit`, `dev`, `valid` frames and `labels`
                    ) -> dict:
     "The baseline trained on fit + dev and scored on validation at 0.5: what `config.json` records as `metrics.baseline`."
     from movie_genres.evaluate import scores_at
-    from movie_genres.data import encode_genres
+    from movie_genres.data import targets
     train, labels = pd.concat([splits['fit'], splits['dev']]), splits['labels']
-    y = lambda df: np.stack([encode_genres(g, labels) for g in df.genre_list])
+    y = lambda df: targets(df, labels)
     s = scores_at(baseline_probs(fit_tfidf_baseline(train.description, y(train)), splits['valid'].description), y(splits['valid']), 0.5)
     return dict(system='TF-IDF (1-2-grams) + one-vs-rest logistic regression, balanced; trained on fit + dev, cut at 0.5',
                 trained_rows=len(train), **{k: round(s[k], 4) for k in ['micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi']})

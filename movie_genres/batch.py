@@ -9,7 +9,7 @@ from __future__ import annotations
 import os, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
-from .data import DataError, format_genres
+from .data import DataError, format_genres, require_columns, csv_error, CSV_ERRORS
 from .inference import GenreClassifier
 
 # %% auto #0
@@ -26,8 +26,7 @@ def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule d
                   source: str='input', # what to name in an error message (a file name)
                  ) -> pd.DataFrame:
     "`df` plus `predicted_genres` and one `p_<Genre>` probability column per genre; empty descriptions get '' and NaN."
-    if 'description' not in df.columns:
-        raise DataError(f"{source}: missing column 'description' (found: {', '.join(map(str, df.columns))})")
+    require_columns(source, df.columns, ['description'])
     texts, ok = _description_texts(clf, df['description'].tolist())
     probs = np.full((len(texts), len(clf.labels)), np.nan)     # float64: the calibrated probabilities as computed
     if ok.any(): probs[ok] = clf.predict_proba([t for t, k in zip(texts, ok) if k])
@@ -47,7 +46,7 @@ def predict_csv(clf: GenreClassifier, # loaded classifier
                 progress: bool=True, # show a progress bar
                ) -> dict:
     "Write `inp` + `predicted_genres` + `p_<Genre>` columns to `out`, streaming; returns row counts."
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     inp, out = Path(inp), Path(out)
     if not inp.exists(): raise DataError(f"{inp}: no such file")
     tmp = Path(tempfile.mkstemp(prefix=f'.{out.name}.', suffix='.partial', dir=out.parent or '.')[1])
@@ -63,10 +62,7 @@ def predict_csv(clf: GenreClassifier, # loaded classifier
         if n == 0: raise DataError(f"{inp}: no rows")
         umask = os.umask(0); os.umask(umask); tmp.chmod(0o666 & ~umask)   # mkstemp makes it private; give it normal rights
         os.replace(tmp, out)
-    except UnicodeDecodeError as e:
-        raise DataError(f"{inp}: bytes are not UTF-8 ({e.reason})") from None
-    except pd.errors.EmptyDataError: raise DataError(f"{inp}: empty file") from None
-    except pd.errors.ParserError as e: raise DataError(f"{inp}: not a readable CSV ({str(e).splitlines()[0]})") from None
+    except CSV_ERRORS as e: raise csv_error(inp, e) from None
     finally:
         if tmp.exists(): tmp.unlink()
     return dict(rows=n, empty=len(empty_rows), empty_rows=empty_rows[:20])

@@ -10,9 +10,8 @@ import datetime, gc, json, os, platform, statistics, subprocess, sys, tempfile, 
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-from .evaluate import multilabel_scores, decide_matrix, scores_at
+from .evaluate import multilabel_scores, decide_matrix, scores_at, REFERENCE_SCORES
 from .inference import GenreClassifier, default_model_dir, model_folder, SLOW_FUSIONS, serving_cores
-from .evaluate import REFERENCE_SCORES
 
 # %% auto #0
 __all__ = ['REFERENCE_SHAPE', 'ALONE', 'BARE_GRADIO', 'System', 'batched_proba', 'onnx_system', 'torch_system',
@@ -140,13 +139,13 @@ def run_bench(systems: list[System], # the systems to time
               texts: list[str], # descriptions timed
               y: np.ndarray, # their labels (scores)
               n_latency: int=200, # descriptions timed one by one for the latency percentiles
-              rounds: int=3, # timed rounds per mode (the best kept)
+              rounds: int=3, # timed rounds per mode (their median is kept)
               modes=(1, 64, 'served'), # batch sizes to time, and 'served'
               block: int=20, # descriptions timed on one system before the next takes its turn (systems interleave)
               progress: bool=True, # show a progress bar
              ) -> dict:
     "Measure every system on `texts`, interleaved; returns per-system results and the machine's facts."
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     res = {s.name: dict(size_mb=round(s.size_mb, 1), load_s=[], first_ms=None, latency_ms=[], throughput={b: [] for b in modes})
            for s in systems}
     for s in systems:                                    # load (3 times, interleaved) and first prediction
@@ -220,12 +219,12 @@ def bench(model: str|Path|None=None, # model folder or Hugging Face repository i
           out: str|Path|None='candidates/bench/bench.json', # JSON results
           n: int|None=None, # time only the first n descriptions (quick runs)
           n_latency: int=200, # descriptions timed one by one for the latency percentiles
-          rounds: int=3, # timed rounds per mode (the best kept)
+          rounds: int=3, # timed rounds per mode (their median is kept)
           progress: bool=True, # show a progress bar
           also: list|None=None, # more model folders to time beside the shipped one (e.g. the model it replaced)
          ) -> dict:
     "Build the systems, measure them interleaved, print a table, write JSON."
-    from movie_genres.train import load_splits, targets
+    from movie_genres.data import load_splits, targets
     import pandas as pd
     work = Path(work); work.mkdir(parents=True, exist_ok=True)
     model = model_folder(model)
@@ -307,7 +306,7 @@ def ablation(checkpoint: str|Path, # training checkpoint of the model
              work: str|Path='candidates/bench', # folder for the intermediate graphs
              texts: list[str]|None=None, # descriptions timed; default: the validation rows
              n_latency: int=200, # descriptions timed one by one
-             rounds: int=3, # timed rounds (the best kept)
+             rounds: int=3, # timed rounds (their median is kept)
             ) -> list[dict]:
     "Throughput (batch 64) and single-description p50 as serving steps are added one by one."
     from movie_genres.export import export_onnx, fuse_transformer, quantize_int8
@@ -332,7 +331,7 @@ def ablation(checkpoint: str|Path, # training checkpoint of the model
              ('+ Add + LayerNorm instead of SkipLayerNorm = shipped', model/'model.onnx', dict(opt_level='ALL', threads=os.cpu_count(), disabled=SLOW_FUSIONS)),
              ('shipped, 1 thread', model/'model.onnx', dict(opt_level='ALL', threads=1, disabled=SLOW_FUSIONS))]
     runners = [(name, _runner(f, tj, **kw)) for name, f, kw in steps]
-    texts = texts or __import__('movie_genres.train', fromlist=['load_splits']).load_splits()['valid'].description.tolist()
+    texts = texts or __import__('movie_genres.data', fromlist=['load_splits']).load_splits()['valid'].description.tolist()
     for _, r in runners: r(texts[:64], 64); r(texts[:4], 1)
     thr = {n: [] for n, _ in runners}; lat = {n: [] for n, _ in runners}
     for _ in range(rounds):

@@ -10,13 +10,11 @@ import argparse, json, os, sys, typing, warnings
 from dataclasses import fields, replace
 from pathlib import Path
 import numpy as np, pandas as pd
-from .data import DataError, read_labelled_csv, format_genres, encode_genres
+from .data import DataError, UserError, read_labelled_csv, format_genres, targets
 from .evaluate import multilabel_scores, expected_calibration_error
-from .inference import GenreClassifier, ModelError, EmptyTextError
+from .inference import GenreClassifier
 from .batch import predict_csv
 from .recipe import Recipe, RELEASE
-from .distributed import EngineError  # light: Ray is imported only when --engine ray runs
-from .scrape import ScrapeBlocked  # light: selenium is imported only when a scrape runs
 
 # %% auto #0
 __all__ = ['evaluate_csv', 'label_table', 'main']
@@ -27,7 +25,7 @@ def evaluate_csv(clf: GenreClassifier, # the loaded classifier
                 ) -> dict:
     "Scores of `clf` on a CSV with `description` and `genres` (`\"A, B\"`) columns."
     df = read_labelled_csv(data, clf.labels, known_as="the model's labels")
-    y = np.stack([encode_genres(g, clf.labels) for g in df.genre_list])
+    y = targets(df, clf.labels)
     probs = clf.predict_proba(df.description.tolist())
     pred = clf.decisions(probs)
     return dict(data=str(data), model=str(clf.path), rule=f'at most {clf.max_genres} genres' if clf.max_genres else 'uncapped',
@@ -92,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--top', type=_positive, help='also print the N most likely genres of each description with their probabilities')
     s.add_argument('--json', action='store_true', help='print one JSON object per description (genres and every probability)')
     s.add_argument('--chunk-size', type=_positive, default=4096, help='with --input: rows read, classified and written at a time')
-    s.add_argument('--uncapped', action='store_true', help='name every genre over its threshold (more recall), not at most 3')
+    s.add_argument('--uncapped', action='store_true', help='name every genre over its threshold (more recall), not at most the model\'s cap (3 for IMDb)')
     s.add_argument('--cores', type=_positive, help='cores to spread the work over (with --engine ray: the local Ray instance\'s CPUs); '
                    'default: every core this process may use')
     s.add_argument('--engine', choices=['local', 'ray'], default='local', help='ray: run --input on Ray Data (pip install movie-genres[ray])')
@@ -309,14 +307,14 @@ def _cmd_train(a) -> int:
 def _cmd_export(a) -> int:
     from movie_genres.export import export_model
     cfg = export_model(a.checkpoint, a.out, a.data, keep_fp32=a.keep_fp32, f1_tol=a.f1_tol,
-                       max_genres='data' if a.max_genres is None else a.max_genres or None)
+                       max_genres=a.max_genres)
     m = cfg['metrics']
     print(json.dumps(dict(model=a.out, parity=m['parity'], **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
     return 0
 
 def _cmd_tune(a) -> int:
     from movie_genres.export import retune_model
-    m = retune_model(a.model, a.data, 'keep' if a.max_genres is None else a.max_genres or None, keep_rule=a.keep_rule)['metrics']
+    m = retune_model(a.model, a.data, a.max_genres, keep_rule=a.keep_rule)['metrics']
     print(json.dumps(dict(model=a.model, **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
     return 0
 
@@ -386,7 +384,7 @@ def main(argv: list[str]|None=None, # the arguments after `movie-genres`; defaul
     command = p._subparsers._group_actions[0].choices[a.command]
     if why := _ignored(a, {act.dest: act.default for act in command._actions}): p.error(why)
     try: return _COMMANDS[a.command](a)
-    except (DataError, ModelError, EmptyTextError, EngineError, FileNotFoundError, ScrapeBlocked) as e:
+    except (UserError, FileNotFoundError) as e:         # every mistake a user can fix: one line, no traceback
         print(f"movie-genres: error: {e}", file=sys.stderr); return 2
     except ModuleNotFoundError as e:                      # a serving-only install running a training command
         extra = _EXTRA_OF.get((e.name or '').split('.')[0])

@@ -12,15 +12,19 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REFERENCE_LABELS', 'DataError', 'cache_dir',
-           'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra', 'fetch_data',
-           'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres', 'encode_genres',
-           'decode_genres', 'relabel', 'clean_description', 'read_labelled_csv', 'read_labelled_data', 'seed_split',
-           'dev_split', 'split_dataset', 'read_extra', 'genre_counts', 'plot_genre_distribution', 'label_cap',
-           'speaks_imdb', 'atomic_folder', 'label_counts', 'prepare', 'load_prepared']
+__all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REFERENCE_LABELS', 'CSV_ERRORS', 'UserError',
+           'DataError', 'cache_dir', 'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra',
+           'fetch_data', 'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres',
+           'encode_genres', 'relabel', 'clean_description', 'csv_error', 'require_columns', 'read_labelled_csv',
+           'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset', 'read_extra', 'genre_counts',
+           'plot_genre_distribution', 'label_cap', 'speaks_imdb', 'atomic_folder', 'label_counts', 'prepare',
+           'load_prepared', 'load_splits', 'targets']
 
 # %% ../nbs/00_data.ipynb #25209ce4
-class DataError(ValueError):
+class UserError(Exception):
+    "A mistake a user can fix, told in one line that names the fix: every command prints it and exits 2, with no traceback."
+
+class DataError(UserError, ValueError):
     "Bad input data: the message is one line naming the file (and row, when there is one)."
 
 # %% ../nbs/00_data.ipynb #7e7982cc
@@ -45,13 +49,6 @@ def cache_dir() -> Path:
     "Where downloaded data is kept: `$MOVIE_GENRES_CACHE`, else `$XDG_CACHE_HOME/movie-genres`, else `~/.cache/movie-genres`."
     if env := os.environ.get('MOVIE_GENRES_CACHE'): return Path(env)
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'movie-genres'
-
-def _sha256(path: Path) -> str:
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
-    return h.hexdigest()
 
 # %% ../nbs/00_data.ipynb #af48bb06
 def download_checked(url: str, # the file's address (http, https or file)
@@ -206,14 +203,6 @@ def encode_genres(genres: list[str], # one movie's genres
         y[index[g]] = 1
     return y
 
-def decode_genres(y, # one movie's scores or multi-hot vector
-                  labels: list[str], # the label set, in order
-                  threshold=0.5, # a cut-off, or one per label
-                 ) -> list[str]:
-    "Genres whose score in `y` reaches `threshold` (a scalar or one per label), in label order."
-    y, threshold = np.asarray(y), np.broadcast_to(np.asarray(threshold, dtype=np.float32), (len(labels),))
-    return [g for g, v, t in zip(labels, y, threshold) if v >= t]
-
 # %% ../nbs/00_data.ipynb #938aee3c
 def relabel(df: pd.DataFrame, # labelled rows with a `genres` column (`"A, B"`)
             mapping: dict, # old label -> new label (or None: drop it); labels not in it are dropped
@@ -238,22 +227,37 @@ def clean_description(text, # a raw description (anything not a string becomes e
     return re.sub(r'\s+', ' ', text).strip()
 
 # %% ../nbs/00_data.ipynb #8c67ee00
+CSV_ERRORS = (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError)  # what reading a bad CSV raises
+
+def csv_error(source, # the file (or its name) the error is about
+              e: Exception, # one of `CSV_ERRORS`
+              raw: bytes|None=None, # the file's bytes, when at hand: names the line of a non-UTF-8 byte
+             ) -> DataError:
+    "The one-line `DataError` every reader gives for a CSV it could not read: not UTF-8, empty, or broken rows."
+    if isinstance(e, UnicodeDecodeError):
+        line = raw[:e.start].count(b'\n') + 1 if raw is not None else None
+        where = f"line {line}: " if line else ''
+        return DataError(f"{source}: {where}bytes are not UTF-8 ({e.reason})")
+    if isinstance(e, pd.errors.EmptyDataError): return DataError(f"{source}: empty file")
+    return DataError(f"{source}: not a readable CSV ({str(e).splitlines()[0]})")
+
+def require_columns(source, # the file (or its name) the columns come from
+                    columns, # the columns it has
+                    required: list[str], # those it must have
+                   ):
+    "Raise the one-line `DataError` naming the `required` columns missing from `columns`."
+    if missing := [c for c in required if c not in columns]:
+        raise DataError(f"{source}: missing column {', '.join(map(repr, missing))} (found: {', '.join(map(str, columns))})")
+
 def _read_csv_checked(path: str|Path, required: list[str]) -> pd.DataFrame:
     "Read `path` as UTF-8 CSV with `required` columns, or raise a one-line `DataError`."
     path = Path(path)
     if not path.exists(): raise DataError(f"{path}: no such file")
     raw = path.read_bytes()
     if not raw.strip(): raise DataError(f"{path}: empty file")
-    try: raw.decode('utf-8')
-    except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b'\n') + 1
-        raise DataError(f"{path}: line {line}: bytes are not UTF-8 ({raw[e.start:e.start+1]!r} at byte {e.start})") from None
-    try: df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8')
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        raise DataError(f"{path}: not a readable CSV ({str(e).splitlines()[0]})") from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise DataError(f"{path}: missing column {', '.join(map(repr, missing))} (found: {', '.join(df.columns)})")
+    try: raw.decode('utf-8'); df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding='utf-8')
+    except CSV_ERRORS as e: raise csv_error(path, e, raw) from None
+    require_columns(path, df.columns, required)
     return df
 
 # %% ../nbs/00_data.ipynb #2407bde8
@@ -448,3 +452,25 @@ def load_prepared(data_dir: str|Path='data/prepared', # folder written by `prepa
     labels = json.loads((data_dir/'labels.json').read_text())
     res = {k: read_labelled_csv(data_dir/f'{k}.csv', labels) for k in ['fit', 'dev', 'valid']}
     return dict(res, labels=labels)
+
+# %% ../nbs/00_data.ipynb #31ec0b35
+def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (this clone's data/, cache, download)
+                extra=None, # more labelled CSV file(s), added to `fit` only (raw CSV only: a prepared folder has its own)
+                labels: str|Path|list|None=None, # the label set (`data.read_labels`); default: `data_labels` (beside the data, else from it)
+               ) -> dict:
+    "`fit`, `dev`, `valid` frames and `labels` from a labelled CSV (split on the fly, as `prepare` does) or a prepared folder."
+    data = Path(data) if data else find_data()
+    if data.is_dir():
+        if extra: raise DataError(f"{data}: a prepared folder already holds its extra rows (prepare --extra): give --extra with the raw CSV")
+        prepared = load_prepared(data)
+        if labels is not None and read_labels(labels) != prepared['labels']:
+            raise DataError(f"{data}: a prepared folder keeps its own labels ({data/'labels.json'}): give them to `prepare`")
+        return prepared
+    rows, labels = read_labelled_data(data, labels)
+    return dict(split_dataset(rows, extra=read_extra(extra, labels)), labels=labels)
+
+def targets(df: pd.DataFrame, # rows with a `genre_list` column
+            labels: list[str], # the label set, in order
+           ) -> np.ndarray:
+    "Multi-hot matrix of a frame's `genre_list`."
+    return np.stack([encode_genres(g, labels) for g in df.genre_list])

@@ -10,15 +10,15 @@ import logging, os, tempfile, time
 from pathlib import Path
 import pandas as pd
 from .batch import predict_frame
-from .data import DataError, atomic_folder
-from .inference import GenreClassifier, ModelError, model_folder, serving_cores
+from .data import DataError, UserError, atomic_folder, require_columns, csv_error, CSV_ERRORS
+from .inference import GenreClassifier, ModelError, model_folder, serving_cores, MODEL_FILES
 
 # %% auto #0
-__all__ = ['RAY_MISSING', 'FORMATS', 'MODEL_FILES', 'IO_CPUS', 'EngineError', 'import_ray', 'is_url', 'input_files',
-           'check_input_file', 'model_files', 'GenrePredictor', 'start_ray', 'predict_dataset']
+__all__ = ['RAY_MISSING', 'FORMATS', 'IO_CPUS', 'EngineError', 'import_ray', 'is_url', 'input_files', 'check_input_file',
+           'model_files', 'GenrePredictor', 'start_ray', 'predict_dataset']
 
 # %% ../nbs/14_distributed.ipynb #3b42b738
-class EngineError(RuntimeError):
+class EngineError(UserError, RuntimeError):
     "Ray is missing, could not start, or the job failed (one-line message)."
 
 RAY_MISSING = "Ray is not installed: pip install 'movie-genres[ray]' (or pip install 'ray[data]')"
@@ -63,20 +63,15 @@ def check_input_file(path: str|Path, # one input file
     if not head.strip(): raise DataError(f"{path}: empty file")
     if fmt == 'csv':
         try: columns = list(pd.read_csv(path, nrows=0, dtype=str, encoding='utf-8').columns)
-        except UnicodeDecodeError as e: raise DataError(f"{path}: bytes are not UTF-8 ({e.reason})") from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-            raise DataError(f"{path}: not a readable CSV ({str(e).splitlines()[0]})") from None
+        except CSV_ERRORS as e: raise csv_error(path, e) from None
     else:
         import pyarrow.parquet as pq
         try: columns = list(pq.read_schema(path).names)
         except Exception as e: raise DataError(f"{path}: not a readable Parquet file ({str(e).splitlines()[0][:160]})") from None
-    if 'description' not in columns:
-        raise DataError(f"{path}: missing column 'description' (found: {', '.join(columns)})")
+    require_columns(path, columns, ['description'])
     return columns
 
 # %% ../nbs/14_distributed.ipynb #8dd2d4ec
-MODEL_FILES = ['config.json', 'tokenizer.json', 'model.onnx']
-
 def model_files(path: str|Path|None=None, # model folder or Hugging Face repository id; default: the shipped model
                ) -> dict[str, bytes]:
     "The files of a model folder (default: the shipped model), checked on the driver, to ship to the workers."

@@ -79,22 +79,21 @@ def f1_curves(probs, # probabilities (movies, genres)
               grid=None, # thresholds tried; default: `THRESHOLD_GRID`
              ) -> np.ndarray:
     "F1 of each genre (columns) at each threshold in `grid` (rows)."
+    return _f1(*_counts_at(probs, y_true, grid, axis=1))
+
+def _counts_at(probs, y_true, grid, axis) -> tuple:
+    "True positives, false positives and false negatives at each threshold in `grid`, summed over `axis` of (grid, movies, genres)."
     grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
     probs, y_true = np.asarray(probs), np.asarray(y_true).astype(bool)
-    pred = probs[None] >= grid[:, None, None]                       # (grid, n, genres)
-    tp = (pred & y_true[None]).sum(1); fp = (pred & ~y_true[None]).sum(1); fn = (~pred & y_true[None]).sum(1)
-    return _f1(tp, fp, fn)
+    pred = probs[None] >= grid[:, None, None]                       # (grid, movies, genres)
+    return (pred & y_true[None]).sum(axis), (pred & ~y_true[None]).sum(axis), (~pred & y_true[None]).sum(axis)
 
 def micro_f1_curve(probs, # probabilities (movies, genres)
                    y_true, # their 0/1 labels
                    grid=None, # thresholds tried; default: `THRESHOLD_GRID`
                   ) -> np.ndarray:
     "Micro-F1 at each single global threshold in `grid`."
-    grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
-    probs, y_true = np.asarray(probs), np.asarray(y_true).astype(bool)
-    pred = probs[None] >= grid[:, None, None]
-    tp = (pred & y_true[None]).sum((1, 2)); fp = (pred & ~y_true[None]).sum((1, 2)); fn = (~pred & y_true[None]).sum((1, 2))
-    return _f1(tp, fp, fn)
+    return _f1(*_counts_at(probs, y_true, grid, axis=(1, 2)))
 
 # %% ../nbs/01_evaluate.ipynb #062563d0
 def _best_global_threshold(probs, y_true, grid, max_genres: int|None) -> float:

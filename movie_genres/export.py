@@ -9,19 +9,20 @@ from __future__ import annotations
 import json, shutil, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, torch
-from .data import atomic_folder, label_cap
+from .data import atomic_folder, label_cap, UserError
 from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds, calibration_bins, expected_calibration_error
 from .calibrate import fit_calibration, apply_calibration
 from .baseline import baseline_scores
 from .inference import GenreClassifier
 from .hub import write_hub_files
 from .model import load_checkpoint, predict_probs
-from .train import load_splits, targets
+from .data import load_splits, targets
 
 # %% auto #0
 __all__ = ['QUANTIZATION', 'FEW_DEV_ROWS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights',
            'bake_optimizations', 'set_calibrated_logits', 'ParityError', 'check_parity', 'decision_rule',
-           'release_metrics', 'pick_examples', 'calibration_metrics', 'export_model', 'retune_model']
+           'release_metrics', 'pick_examples', 'calibration_metrics', 'validation_metrics', 'export_model',
+           'retune_model']
 
 # %% ../nbs/06_export.ipynb #4a4abbcb
 class _Probabilities(torch.nn.Module):
@@ -150,8 +151,8 @@ def set_calibrated_logits(path: str|Path, # ONNX graph with a `probs` output
     return Path(path)
 
 # %% ../nbs/06_export.ipynb #2795c791
-class ParityError(AssertionError):
-    "An exported model disagrees with the PyTorch model beyond tolerance."
+class ParityError(UserError, AssertionError):
+    "An exported model disagrees with the PyTorch model beyond tolerance (nothing is written)."
 
 def check_parity(torch_p: np.ndarray, # PyTorch's probabilities on the validation rows
                  fp32_p: np.ndarray, # the fp32 graph's
@@ -241,18 +242,29 @@ def _dev_and_valid(splits: dict) -> tuple:
     "Dev and validation texts and labels of `load_splits`'s result."
     return [(s.description.tolist(), targets(s, splits['labels'])) for s in (splits['dev'], splits['valid'])]
 
+def validation_metrics(cfg: dict, # the model's config: its rule and calibration
+                       scores: np.ndarray, # the graph's scores on the validation rows
+                       y: np.ndarray, # their labels
+                       splits: dict, # `load_splits`'s result (the baseline trains on its fit and dev rows)
+                      ) -> dict:
+    "What a model folder records as `metrics`: its rule's scores on the validation rows, at 0.5, its calibration, and the TF-IDF baseline's."
+    s05 = scores_at(scores, y, 0.5)
+    return dict(split=f'validation split (RandomSplitter(valid_pct=0.1, seed=42)), {len(y)} rows', model=_rule_text(cfg.get('max_genres')),
+                **release_metrics(cfg, scores, y), at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']},
+                calibration=calibration_metrics(cfg.get('calibration'), scores, y), baseline=baseline_scores(splits))
+
 def export_model(checkpoint: str|Path, # folder written by `train`
                  out: str|Path, # model folder to write (e.g. movie_genres/model)
                  data: str|Path|None=None, # raw CSV or prepared folder (dev for the thresholds, validation for the score); default: `find_data()`
                  keep_fp32: bool=False, # also keep `model-fp32.onnx` (benchmarks)
                  fuse: bool=True, # apply onnxruntime's transformer fusions before quantizing
-                 max_genres: int|None|str='data', # at most this many genres a movie; None: uncapped; 'data': `data.label_cap` of the training rows
+                 max_genres: int|None=None, # at most this many genres a movie; 0: uncapped; None: `data.label_cap` of the training rows
                  f1_tol: float=0.01, # largest micro-F1 drift of the int8 graph from PyTorch that may ship
                 ) -> dict:
     "Export a checkpoint to an int8 ONNX model folder after a parity check, its decision rule tuned on dev; returns its `config.json`."
     model, tok, meta = load_checkpoint(checkpoint)
     splits = load_splits(data, labels=meta['labels']); (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
-    if max_genres == 'data': max_genres = label_cap(splits['fit'].genre_list, meta['labels'])
+    max_genres = label_cap(splits['fit'].genre_list, meta['labels']) if max_genres is None else max_genres or None
     with atomic_folder(out) as tmp:
         export_onnx(model, tmp/'model-fp32.onnx')
         ec = model.encoder.config
@@ -273,13 +285,8 @@ def export_model(checkpoint: str|Path, # folder written by `train`
         dev_p = int8_clf.predict_scores(dev_texts)
         cfg.update(decision_rule(dev_p, y_dev, max_genres, cfg['labels']), calibration=fit_calibration(dev_p, y_dev))
         set_calibrated_logits(tmp/'model.onnx', cfg['calibration'], len(cfg['labels']))
-        s05 = scores_at(int8_p, y, 0.5)
         cfg['examples'] = pick_examples(texts, y, decide_matrix(int8_p, cfg['thresholds'], max_genres=max_genres))
-        cfg['metrics'] = dict(split=f'validation split (RandomSplitter(valid_pct=0.1, seed=42)), {len(y)} rows', model=_rule_text(max_genres),
-                              **release_metrics(cfg, int8_p, y),
-                              at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']}, parity=parity, dev=meta.get('dev'),
-                              calibration=calibration_metrics(cfg['calibration'], int8_p, y),
-                              baseline=baseline_scores(splits))
+        cfg['metrics'] = dict(validation_metrics(cfg, int8_p, y, splits), parity=parity, dev=meta.get('dev'))
         cfg['training'] = dict(recipe=meta.get('recipe'), best_epoch=meta.get('best_epoch'), history=meta.get('history'),
                                train_seconds=meta.get('train_seconds'), device=meta.get('device'))
         (tmp/'config.json').write_text(json.dumps(cfg, indent=1))
@@ -294,26 +301,24 @@ def _bake_once(model: Path) -> dict|None:
     if 'logits' in {o.name for o in onnx.load(str(model/'model.onnx')).graph.output}: return None
     return bake_optimizations(model/'model.onnx', model/'model.onnx')      # written beside it, then renamed in
 
-def retune_model(model: str|Path, # model folder to update in place
+def retune_model(model: str|Path, # model folder to update (replaced whole, once the new one is written)
                  data: str|Path|None=None, # raw CSV or prepared folder; default: `find_data()`
-                 max_genres: int|None|str='keep', # at most this many genres a movie; None: uncapped; 'keep': as the folder has it
+                 max_genres: int|None=None, # at most this many genres a movie; 0: uncapped; None: as the folder has it
                  keep_rule: bool=False, # keep the thresholds and the calibration: only re-score (e.g. after baking an older graph)
                 ) -> dict:
     "Re-tune a model folder's decision rule and calibration on dev with its own int8 scores and re-score it on validation; returns the config."
-    model = Path(model); fused = _bake_once(model)
-    clf = GenreClassifier.load(model)
-    splits = load_splits(data, labels=clf.labels); (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
-    if max_genres == 'keep': max_genres = clf.config.get('max_genres')
-    cfg = dict(clf.config, **({'fused_ops': fused} if fused else {}))
-    if not keep_rule:
-        dev_scores = clf.predict_scores(dev_texts)
-        cfg.update(decision_rule(dev_scores, y_dev, max_genres, clf.labels), calibration=fit_calibration(dev_scores, y_dev))
-    set_calibrated_logits(model/'model.onnx', cfg.get('calibration'), len(clf.labels))
-    scores = clf.predict_scores(texts); s05 = scores_at(scores, y, 0.5)
-    cfg['metrics'] = {**cfg.get('metrics', {}), **release_metrics(cfg, scores, y),
-                      'at_threshold_05': {k: s05[k] for k in ['micro_f1', 'macro_f1']},
-                      'calibration': calibration_metrics(cfg.get('calibration'), scores, y),
-                      'baseline': baseline_scores(splits),
-                      'model': _rule_text(cfg.get('max_genres'))}
-    tmp = model/'.config.json.tmp'; tmp.write_text(json.dumps(cfg, indent=1)); tmp.replace(model/'config.json')
-    return write_hub_files(model)
+    model = Path(model)
+    with atomic_folder(model) as tmp:                      # a failure leaves the folder as it was
+        shutil.copytree(model, tmp, dirs_exist_ok=True)
+        fused = _bake_once(tmp); clf = GenreClassifier.load(tmp)
+        splits = load_splits(data, labels=clf.labels); (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
+        max_genres = clf.config.get('max_genres') if max_genres is None else max_genres or None
+        cfg = dict(clf.config, **({'fused_ops': fused} if fused else {}))
+        if not keep_rule:
+            dev_scores = clf.predict_scores(dev_texts)
+            cfg.update(decision_rule(dev_scores, y_dev, max_genres, clf.labels), calibration=fit_calibration(dev_scores, y_dev))
+        set_calibrated_logits(tmp/'model.onnx', cfg.get('calibration'), len(clf.labels))
+        cfg['metrics'] = {**cfg.get('metrics', {}), **validation_metrics(cfg, clf.predict_scores(texts), y, splits)}
+        (tmp/'config.json').write_text(json.dumps(cfg, indent=1))
+        cfg = write_hub_files(tmp)
+    return cfg

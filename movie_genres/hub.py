@@ -12,10 +12,12 @@ import numpy as np
 from .data import speaks_imdb
 from .evaluate import REFERENCE_SCORES
 from .calibrate import apply_calibration
-from .inference import model_folder
+from tokenizers import Tokenizer
+from .tokens import PAD_TOKENS, pad_token_id
+from .inference import model_folder, HUB_ID, HUB_FILES
 
 # %% auto #0
-__all__ = ['HUB_REPO', 'HUB_FILES', 'hub_config', 'tokenizer_config', 'architecture_line', 'trained_rows', 'card_thresholds',
+__all__ = ['HUB_REPO', 'JS_GRAPH', 'hub_config', 'tokenizer_config', 'architecture_line', 'trained_rows', 'card_thresholds',
            'model_card', 'card_body', 'write_hub_files', 'hub_folder']
 
 # %% ../nbs/16_hub.ipynb #ceb66fb8
@@ -33,7 +35,7 @@ def hub_config(cfg: dict, # a model folder's `config.json`
             'problem_type': 'multi_label_classification', 'pad_token_id': int(pad_id),
             'transformers.js_config': {'dtype': 'q8'}}
 
-_SPECIAL = {'cls_token': ['[CLS]', '<s>'], 'sep_token': ['[SEP]', '</s>'], 'pad_token': ['[PAD]', '<pad>'],
+_SPECIAL = {'cls_token': ['[CLS]', '<s>'], 'sep_token': ['[SEP]', '</s>'], 'pad_token': PAD_TOKENS,
             'unk_token': ['[UNK]', '<unk>'], 'mask_token': ['[MASK]', '<mask>']}
 
 def tokenizer_config(tokenizer_json: dict, # the folder's `tokenizer.json`, parsed
@@ -71,7 +73,7 @@ def _front_matter(cfg: dict, title: str) -> str:
     "The card's YAML header (JSON strings are YAML strings): what the Hub shows and searches."
     m, base = cfg.get('metrics', {}), cfg.get('backbone', '')
     lines = ['---', 'language: en', 'license: apache-2.0', 'library_name: transformers.js', 'pipeline_tag: text-classification']
-    if re.fullmatch(r'[\w.-]+/[\w.-]+', base or '') and not Path(base).exists(): lines.append(f'base_model: {json.dumps(base)}')
+    if HUB_ID.fullmatch(base or '') and not Path(base).exists(): lines.append(f'base_model: {json.dumps(base)}')
     lines += ['tags:'] + [f'- {t}' for t in ['onnx', 'int8', 'multi-label-classification', 'text-classification', 'movies', 'genres']]
     if 'micro_f1' in m:
         data = ('IMDb movie descriptions, seed split' if speaks_imdb(cfg['labels']) else 'its validation split') + f" ({m.get('rows', '?')} films)"
@@ -230,17 +232,13 @@ def card_body(card: str, # a model card (`README.md` text)
     return re.sub(r'\A---\n.*?\n---\n+', '', card, flags=re.S)
 
 # %% ../nbs/16_hub.ipynb #90b52bf4
-def _pad_id(tokenizer_json: dict) -> int:
-    "The id of the padding token of a parsed `tokenizer.json` (0 if it names none)."
-    return next((t['id'] for t in tokenizer_json.get('added_tokens', []) if t['content'] in _SPECIAL['pad_token']), 0)
-
 def write_hub_files(folder: str|Path, # a model folder (`model.onnx`, `tokenizer.json`, `config.json`)
                     repo: str=HUB_REPO, # the Hub repository the card's snippets name
                    ) -> dict:
     "Merge the ecosystem's keys into `config.json` and write `tokenizer_config.json` and the card `README.md`; returns the config."
     folder = Path(folder)
     tj = json.loads((folder/'tokenizer.json').read_text())
-    cfg = hub_config(json.loads((folder/'config.json').read_text()), _pad_id(tj))
+    cfg = hub_config(json.loads((folder/'config.json').read_text()), pad_token_id(Tokenizer.from_file(str(folder/'tokenizer.json'))))
     files = {'config.json': json.dumps(cfg, indent=1),
              'tokenizer_config.json': json.dumps(tokenizer_config(tj, cfg['model_type'], cfg['max_length']), indent=1),
              'README.md': model_card(cfg, (folder/'model.onnx').stat().st_size/1e6, repo)}
@@ -249,17 +247,18 @@ def write_hub_files(folder: str|Path, # a model folder (`model.onnx`, `tokenizer
     return cfg
 
 # %% ../nbs/16_hub.ipynb #8203a001
-HUB_FILES = ['README.md', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.onnx']
+JS_GRAPH = 'onnx/model_quantized.onnx'   # where transformers.js looks for an int8 ('q8') graph
 
 def hub_folder(out: str|Path, # folder to write: what `huggingface-cli upload REPO OUT` sends
                model: str|Path|None=None, # model folder or Hugging Face repository id; default: the shipped model
+               files: list[str]=HUB_FILES, # the model folder's files to copy (the browser page leaves out the card and `model.onnx`)
               ) -> Path:
     "A folder ready to upload as a Hugging Face model repository: the model folder's files, and the graph where transformers.js looks."
     src, out = model_folder(model), Path(out)
-    missing = [f for f in HUB_FILES if not (src/f).exists()]
-    if missing: raise FileNotFoundError(f"{src}: missing {', '.join(missing)} (`movie-genres tune` writes the card and configs)")
-    shutil.rmtree(out, ignore_errors=True); (out/'onnx').mkdir(parents=True)
-    for f in HUB_FILES: shutil.copy2(src/f, out/f)
-    try: os.link(out/'model.onnx', out/'onnx'/'model_quantized.onnx')   # the same bytes: the Hub stores them once
-    except OSError: shutil.copy2(out/'model.onnx', out/'onnx'/'model_quantized.onnx')
+    missing = [f for f in [*files, 'model.onnx'] if not (src/f).exists()]
+    if missing: raise FileNotFoundError(f"{src}: missing {', '.join(dict.fromkeys(missing))} (`movie-genres tune` writes the card and configs)")
+    shutil.rmtree(out, ignore_errors=True); (out/JS_GRAPH).parent.mkdir(parents=True)
+    for f in files: shutil.copy2(src/f, out/f)
+    try: os.link(out/'model.onnx', out/JS_GRAPH)                          # the same bytes: the Hub stores them once
+    except OSError: shutil.copy2(src/'model.onnx', out/JS_GRAPH)
     return out

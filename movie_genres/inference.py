@@ -15,17 +15,19 @@ import onnxruntime as ort
 from fastcore.basics import patch
 from .evaluate import decide_matrix
 from .calibrate import apply_calibration, invert_calibration
+from .data import UserError
 from .tokens import load_tokenizer_file, encode_texts, pad_token_id, visible_description
 
 # %% auto #0
-__all__ = ['HUB_ID', 'SERVING_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError', 'default_model_dir',
-           'model_folder', 'read_model_config', 'cpu_quota', 'serving_cores', 'make_session', 'GenreClassifier']
+__all__ = ['HUB_ID', 'MODEL_FILES', 'HUB_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError',
+           'default_model_dir', 'model_folder', 'read_model_config', 'cpu_quota', 'serving_cores', 'make_session',
+           'GenreClassifier']
 
 # %% ../nbs/05_inference.ipynb #0621d0d4
-class ModelError(RuntimeError):
+class ModelError(UserError, RuntimeError):
     "The model folder is missing, incomplete or corrupt (one-line message naming the file)."
 
-class EmptyTextError(ValueError):
+class EmptyTextError(UserError, ValueError):
     "A description is empty or only whitespace."
 
 # %% ../nbs/05_inference.ipynb #95fb4ccb
@@ -34,7 +36,8 @@ def default_model_dir() -> Path:
     return Path(str(files('movie_genres')/'model'))
 
 HUB_ID = re.compile(r'[A-Za-z0-9][\w.-]*/[\w.-]+')   # owner/name
-SERVING_FILES = ['config.json', 'tokenizer.json', 'model.onnx', 'tokenizer_config.json', 'README.md']
+MODEL_FILES = ['config.json', 'tokenizer.json', 'model.onnx']       # what serving reads from a model folder
+HUB_FILES = [*MODEL_FILES, 'tokenizer_config.json', 'README.md']  # a whole model folder, as its Hugging Face repository holds it
 
 def model_folder(model: str|Path|None=None, # a folder, a Hugging Face repository id (`owner/name`), or None: the shipped model
                 ) -> Path:
@@ -45,7 +48,7 @@ def model_folder(model: str|Path|None=None, # a folder, a Hugging Face repositor
     except ImportError:
         raise ModelError(f"{model}: no such folder; to fetch it from the Hugging Face Hub, install huggingface_hub "
                          "(pip install 'movie-genres[hub]')") from None
-    try: return Path(snapshot_download(str(model), allow_patterns=SERVING_FILES))
+    try: return Path(snapshot_download(str(model), allow_patterns=HUB_FILES))
     except Exception as e:
         msg = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise ModelError(f"{model}: no such folder, and the Hugging Face Hub did not provide it ({msg[:160]})") from None
@@ -56,7 +59,7 @@ def read_model_config(path: str|Path, # model folder
     "The model folder's `config.json`, checked: labels and one threshold per label (and the files it needs exist)."
     path = Path(path)
     if not path.is_dir(): raise ModelError(f"{path}: no such model folder")
-    for f in ['config.json', 'tokenizer.json', onnx_file]:
+    for f in [*MODEL_FILES[:2], onnx_file]:
         if not (path/f).exists(): raise ModelError(f"{path}: missing {f}")
     try: cfg = json.loads((path/'config.json').read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ModelError(f"{path/'config.json'}: not valid JSON ({e})") from None

@@ -10,8 +10,9 @@ import copy, hashlib, json, os
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from tokenizers import Tokenizer
-from tqdm.auto import tqdm
-from .data import cache_dir
+from tqdm import tqdm
+from .data import cache_dir, UserError
+from .recipe import RecipeError
 from .tokens import encode_texts, pad_batch, length_batches, pad_token_id
 from .model import GenreModel, GenreBatches, layer_stack, keep_bottom_layers
 
@@ -40,7 +41,7 @@ class TopLayers(GenreModel):
                 ):
         encoder = copy.deepcopy(model.encoder)
         stack, layers = layer_stack(encoder)
-        if not 0 < n_frozen < len(layers): raise ValueError(f"frozen_layers must be between 1 and {len(layers)-1}, got {n_frozen}")
+        if not 0 < n_frozen < len(layers): raise RecipeError(f"--frozen-layers must be between 1 and {len(layers)-1} for this backbone, got {n_frozen}")
         parent, _, attr = stack.rpartition('.')
         setattr(encoder.get_submodule(parent) if parent else encoder, attr, nn.ModuleList(list(layers)[n_frozen:]))
         encoder.embeddings = _Passthrough()
@@ -65,7 +66,7 @@ def merge_top(model: GenreModel, # the whole model the top was taken from (chang
     return model
 
 # %% ../nbs/03_layer_cache.ipynb #1bca59b4
-class LayerCacheError(ValueError):
+class LayerCacheError(UserError, ValueError):
     "A layer cache folder that holds the output of other rows, another tokenizer or another backbone."
 
 def _update_bytes(h, t: torch.Tensor): h.update(t.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from tokenizers import Tokenizer
 from .data import cache_dir
+from .recipe import RecipeError
 from .tokens import configure_tokenizer, load_tokenizer_file, pad_token_id, encode_texts, pad_batch, length_batches
 
 # %% auto #0
@@ -145,7 +146,7 @@ def keep_bottom_layers(encoder: nn.Module, # an HF encoder
                       ) -> nn.Module:
     "Cut `encoder` (in place) to its bottom `n` transformer layers; the config follows."
     total = encoder.config.num_hidden_layers
-    if not 0 < n <= total: raise ValueError(f"n_layers must be between 1 and {total}, got {n}")
+    if not 0 < n <= total: raise RecipeError(f"--n-layers must be between 1 and {total} for this backbone, got {n}")
     name, layers = layer_stack(encoder)
     parent = encoder.get_submodule(name.rpartition('.')[0]) if '.' in name else encoder
     setattr(parent, name.rpartition('.')[2], nn.ModuleList(list(layers)[:n]))

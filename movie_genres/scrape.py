@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv, html, json, os, re, shutil, tempfile, time
 from pathlib import Path
 from urllib.parse import urljoin
-from .data import clean_description, format_genres, REFERENCE_LABELS
+from .data import clean_description, format_genres, REFERENCE_LABELS, UserError
 from fastcore.basics import patch
 
 
 # %% auto #0
-__all__ = ['DEFAULT_URL', 'CARD', 'MORE_BUTTON', 'FIELDS', 'search_url', 'ScrapeBlocked', 'search_items', 'title_json_ld',
-           'is_block_page', 'sweep_profiles', 'make_driver', 'RowSink', 'Scraper', 'scrape']
+__all__ = ['DEFAULT_URL', 'CARD', 'MORE_BUTTON', 'FIELDS', 'search_url', 'BrowserMissing', 'ScrapeBlocked', 'search_items',
+           'title_json_ld', 'is_block_page', 'sweep_profiles', 'make_driver', 'RowSink', 'Scraper', 'scrape']
 
 # %% ../nbs/11_scrape.ipynb #6005b385
 def search_url(title_type: str='feature', # IMDb title type: feature, tv_movie, documentary, ...
@@ -33,7 +33,10 @@ CARD = 'li.ipc-metadata-list-summary-item'
 MORE_BUTTON = 'button.ipc-see-more__button'
 FIELDS = ['title', 'description', 'genres', 'imdb_id', 'year']
 
-class ScrapeBlocked(RuntimeError):
+class BrowserMissing(UserError, RuntimeError):
+    "Chromium or its driver is not installed, or would not start: one line saying what to install."
+
+class ScrapeBlocked(UserError, RuntimeError):
     "IMDb answered with a block or captcha page: stop, wait, rerun later (it resumes)."
 
 # %% ../nbs/11_scrape.ipynb #fe1d2b54
@@ -107,7 +110,7 @@ def make_driver(headless: bool=True, # no window
     driver_path = shutil.which('chromedriver') or '/usr/bin/chromedriver'
     browser = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
     if not Path(driver_path).exists() or not browser:
-        raise RuntimeError("Chromium and chromedriver are needed: apt-get install chromium chromium-driver")
+        raise BrowserMissing("the scraper needs Chromium and chromedriver: apt-get install chromium chromium-driver")
     opts = webdriver.ChromeOptions()
     opts.binary_location = browser
     sweep_profiles()                                          # a killed run's profile goes at the next start
@@ -118,7 +121,12 @@ def make_driver(headless: bool=True, # no window
         opts.add_argument(a)
     if headless: opts.add_argument('--headless=new')
     try: driver = webdriver.Chrome(service=Service(driver_path), options=opts)
-    except BaseException: shutil.rmtree(profile, ignore_errors=True); raise
+    except BaseException as e:
+        shutil.rmtree(profile, ignore_errors=True)
+        if isinstance(e, Exception):
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0].removeprefix('Message: ')[:200]
+            raise BrowserMissing(f"Chromium would not start ({first}): check that chromium and chromium-driver are the same version") from None
+        raise
     quit_browser = driver.quit
     def quit():
         try: quit_browser()
@@ -263,7 +271,7 @@ def _click_more(self: Scraper, n_cards: int) -> bool:
 def run(self: Scraper) -> dict:
     "Scrape until `limit` rows are in the output (or the results end); returns counters."
     from selenium.webdriver.common.by import By
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     start = len(self.sink); target = self.limit
     self.driver = make_driver(self.headless, self.page_timeout)
     bar = tqdm(total=target, initial=min(start, target), unit='rows', desc='scrape', disable=not self.progress)

@@ -13,8 +13,8 @@ from tokenizers import Tokenizer, pre_tokenizers
 from .data import clean_description
 
 # %% auto #0
-__all__ = ['VISIBLE_MARGIN', 'CHARS_PER_TOKEN', 'configure_tokenizer', 'pad_token_id', 'load_tokenizer_file', 'encode_texts',
-           'pad_batch', 'length_batches', 'visible_description']
+__all__ = ['PAD_TOKENS', 'VISIBLE_MARGIN', 'CHARS_PER_TOKEN', 'configure_tokenizer', 'pad_token_id', 'load_tokenizer_file',
+           'encode_texts', 'pad_batch', 'length_batches', 'visible_description']
 
 # %% ../nbs/02_tokens.ipynb #06a87399
 def configure_tokenizer(tok: Tokenizer, # a `tokenizers` tokenizer
@@ -25,10 +25,12 @@ def configure_tokenizer(tok: Tokenizer, # a `tokenizers` tokenizer
     tok.enable_truncation(max_length)
     return tok
 
+PAD_TOKENS = ['[PAD]', '<pad>', '<PAD>', '[pad]']  # what padding tokens are called, most common first
+
 def pad_token_id(tok: Tokenizer, # a `tokenizers` tokenizer
                 ) -> int:
-    "The id of the tokenizer's padding token (`[PAD]`, `<pad>`, ...), 0 if it has none."
-    for t in ['[PAD]', '<pad>', '<PAD>', '[pad]']:
+    "The id of the tokenizer's padding token (one of `PAD_TOKENS`), 0 if it has none."
+    for t in PAD_TOKENS:
         if (i := tok.token_to_id(t)) is not None: return i
     return 0
 

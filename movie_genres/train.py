@@ -11,8 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .recipe import Recipe, Release, RELEASE
-from .data import (DataError, read_labelled_data, read_extra, load_prepared, read_labels,
-                               split_dataset, encode_genres, find_data, find_extra, RAW_CSV_NAME)
+from .data import DataError, load_splits, targets, find_data, find_extra, RAW_CSV_NAME
 from .evaluate import scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, TINY)
@@ -26,30 +25,8 @@ from .layer_cache import bottom_encoder, TopLayers, merge_top, cached_dataloader
 from .layer_cache import layer_cache as cached
 
 # %% auto #0
-__all__ = ['load_splits', 'targets', 'micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE', 'texts_sha256',
-           'teacher_probs', 'save_teacher_probs', 'make_learner', 'train', 'release']
-
-# %% ../nbs/04_train.ipynb #4673ebed
-def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (this clone's data/, cache, download)
-                extra=None, # more labelled CSV file(s), added to `fit` only (raw CSV only: a prepared folder has its own)
-                labels: str|Path|list|None=None, # the label set (`data.read_labels`); default: `data_labels` (beside the data, else from it)
-               ) -> dict:
-    "`fit`, `dev`, `valid` frames and `labels` from a labelled CSV (split on the fly, as `prepare` does) or a prepared folder."
-    data = Path(data) if data else find_data()
-    if data.is_dir():
-        if extra: raise ValueError(f"{data}: a prepared folder already holds its extra rows (prepare --extra); give the raw CSV")
-        prepared = load_prepared(data)
-        if labels is not None and read_labels(labels) != prepared['labels']:
-            raise DataError(f"{data}: a prepared folder keeps its own labels ({data/'labels.json'}): give them to `prepare`")
-        return prepared
-    rows, labels = read_labelled_data(data, labels)
-    return dict(split_dataset(rows, extra=read_extra(extra, labels)), labels=labels)
-
-def targets(df: pd.DataFrame, # rows with a `genre_list` column
-            labels: list[str], # the label set, in order
-           ) -> np.ndarray:
-    "Multi-hot matrix of a frame's `genre_list`."
-    return np.stack([encode_genres(g, labels) for g in df.genre_list])
+__all__ = ['micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE', 'texts_sha256', 'teacher_probs', 'save_teacher_probs',
+           'make_learner', 'train', 'release']
 
 # %% ../nbs/04_train.ipynb #43e481aa
 def micro_f1(probs, # dev probabilities
@@ -103,18 +80,18 @@ def teacher_probs(teacher, # teacher checkpoint folder(s), or a file written by 
     "Mean sigmoid probabilities of the teacher checkpoints on `texts`, or the ones a teacher file stored for exactly these texts."
     if isinstance(teacher, (str, Path)) and Path(teacher).suffix == '.npz':
         with np.load(teacher) as z:
-            if z['labels'].tolist() != labels: raise ValueError(f"{teacher}: teacher's labels differ from the data's")
+            if z['labels'].tolist() != labels: raise DataError(f"{teacher}: teacher's labels differ from the data's")
             if str(z['texts_sha256']) != texts_sha256(texts):
-                raise ValueError(f"{teacher}: stored for other training rows ({len(z['probs'])} of them) than these {len(texts)}")
+                raise DataError(f"{teacher}: stored for other training rows ({len(z['probs'])} of them) than these {len(texts)}: give the data it was made from, or make a new one (train --release)")
             return z['probs'].astype(np.float32) / 255
     probs = []
     for ck in ([teacher] if isinstance(teacher, (str, Path)) else teacher):
         meta = json.loads((Path(ck)/'checkpoint.json').read_text())
         if meta.get('fit_probs_sha256') == texts_sha256(texts):   # a frozen-layer teacher scored its fit rows as it trained
-            if meta['labels'] != labels: raise ValueError(f"{ck}: teacher's labels differ from the data's")
+            if meta['labels'] != labels: raise DataError(f"{ck}: teacher's labels differ from the data's")
             probs.append(np.load(Path(ck)/'fit_probs.npy')); continue
         model, tok, meta = load_checkpoint(ck)
-        if meta['labels'] != labels: raise ValueError(f"{ck}: teacher's labels differ from the data's")
+        if meta['labels'] != labels: raise DataError(f"{ck}: teacher's labels differ from the data's")
         probs.append(predict_probs(model, tok, texts)); del model
     return np.mean(probs, 0)
 
@@ -177,7 +154,7 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     fit_texts, y_train = fit.description.tolist(), y_fit
     if teacher is not None:
         p_teacher = np.asarray(teacher, np.float32) if isinstance(teacher, np.ndarray) else teacher_probs(teacher, fit_texts, labels)
-        if len(p_teacher) != len(fit_texts): raise ValueError(f"{len(p_teacher)} teacher probabilities for {len(fit_texts)} training rows")
+        if len(p_teacher) != len(fit_texts): raise DataError(f"{len(p_teacher)} teacher probabilities for {len(fit_texts)} training rows")
         y_train = np.concatenate([y_fit, p_teacher], 1)
     if r.frozen_layers:                                    # the bottom layers run once, over fit then dev rows; the top trains
         cache = cached(bottom_encoder(model, r.frozen_layers), tok, fit_texts + dev.description.tolist(), layer_cache, progress=progress)

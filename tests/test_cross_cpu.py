@@ -41,7 +41,7 @@ def host_sums_exactly() -> bool:
 
 
 def test_shipped_model_same_answer_on_avx2_only_cpu(data_dir):
-    from movie_genres.train import load_splits
+    from movie_genres.data import load_splits
     texts = load_splits(data_dir/'Movie_details.csv')['valid'].description.head(6).tolist()
     here, avx2 = run_python(SHIPPED, texts), run_python(SHIPPED, texts, cpu=AVX2_ONLY)
     clf = GenreClassifier.load()

@@ -29,6 +29,21 @@ def browser():
     d.quit()
 
 
+def test_no_page_loads_anything_from_elsewhere():
+    "Scripts, styles, images and frames come from the site itself: an offline reader's browser waits on nothing."
+    import html.parser
+    class Loads(html.parser.HTMLParser):
+        def __init__(self): super().__init__(); self.found = []
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs); url = a.get('src') or (a.get('href') if tag == 'link' and a.get('rel') != 'canonical' else None)
+            if url and url.split(':')[0] in ('http', 'https') or (url or '').startswith('//'): self.found.append(f'<{tag}> {url}')
+    outside = {}
+    for page in SITE.rglob('*.html'):
+        p = Loads(); p.feed(page.read_text(errors='replace'))
+        if p.found: outside[str(page.relative_to(SITE))] = p.found
+    assert not outside, outside
+
+
 def test_every_module_docstring_names_a_page(site_url):
     "Each module's docstring link (`.../<module>.html.md`) names a page of the built site, and its HTML page exists."
     import importlib

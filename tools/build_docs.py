@@ -9,7 +9,8 @@ MkDocs instead; GitHub's runners use Quarto (`.github/workflows/deploy.yaml`). S
 2. Stage each processed notebook under its page name (numeric prefix dropped, as Quarto does: `00_data` -> `data`),
    turn its front matter into a title, hide `#| echo: false` inputs, strip cell directives, and point links between
    notebooks (and the README's `nbs/...` links) at the page names. Notebook prompts (`In [ ]:`) are not shown.
-3. `mkdocs build --strict` into `_docs/` (one HTML page per notebook, navigation in sidebar order, offline search),
+3. `mkdocs build --strict` into `_docs/` (one HTML page per notebook, navigation in sidebar order, offline search with
+   its polyfill served from the site, pinned in web/package-lock.json: no page loads anything from elsewhere),
    plus each page's Markdown as `<page>.html.md` (what the modules' docstrings link to), and the browser page at
    `_docs/try/` (tools/build_web.py: the page, its pinned JavaScript libraries and the model).
 4. Check every link between pages of the built site; a broken one fails the build.
@@ -20,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse, unquote
 
 import yaml
+from build_web import build_web, npm_packages
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS, PROC, STAGE, SITE = ROOT/'nbs', ROOT/'_proc', ROOT/'build'/'docs-src', ROOT/'_docs'
@@ -83,17 +85,22 @@ def stage(notebooks: list[str]) -> list[tuple[str, str]]:
     return nav
 
 
+SHIM, SHIM_PACKAGE_FILE = 'assets/iframe-worker-shim.js', 'iframe-worker/shim/index.js'   # offline search's polyfill, pinned in web/
+
+
 def mkdocs_config(nav: list[tuple[str, str]]) -> Path:
     cfg = yaml.safe_load((NBS/'nbdev.yml').read_text())['website']
     conf = dict(site_name=cfg['title'], site_description=cfg['description'], site_url=cfg['site-url'] + '/',
                 repo_url=cfg['repo-url'], docs_dir='docs', site_dir=str(SITE), use_directory_urls=False,
                 theme=dict(name='material', font=False, features=['navigation.top', 'search.highlight']),
                 nav=[{t: p} for t, p in nav],
-                extra_css=['extra.css'],
+                extra_css=['extra.css'], extra=dict(polyfills=[SHIM]),    # the offline plugin would add unpkg.com's copy
                 plugins=['search', 'offline', {'mkdocs-jupyter': dict(execute=False, include_source=True, ignore_h1_titles=True,
                                                                       remove_tag_config=dict(remove_input_tags=['hide_input']))}],
                 validation=dict(links=dict(not_found='warn', absolute_links='info', unrecognized_links='info')))
     (STAGE/'docs'/'extra.css').write_text(PAGE_CSS)
+    (STAGE/'docs'/SHIM).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(npm_packages([SHIM_PACKAGE_FILE])/SHIM_PACKAGE_FILE, STAGE/'docs'/SHIM)
     path = STAGE/'mkdocs.yml'; path.write_text(yaml.safe_dump(conf, sort_keys=False)); return path
 
 
@@ -148,7 +155,6 @@ def main(source: str|None=None) -> int:
     if r.returncode: print('docs: mkdocs build failed (above)', file=sys.stderr); return r.returncode
     markdown_twins(nav)
     for copy in SITE.glob('*.ipynb'): copy.unlink()          # mkdocs-jupyter's copies of the sources: the pages are the site
-    from build_web import build_web
     print(f'docs: the browser page at {(SITE/"try").relative_to(ROOT)}/, {build_web(SITE/"try")/1e6:.0f} MB with its model and runtime')
     bad = broken_links(SITE, urlparse(yaml.safe_load(config.read_text())['site_url']).path)
     if bad: print('docs: broken links between pages:\n  ' + '\n  '.join(bad), file=sys.stderr); return 1
