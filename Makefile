@@ -55,14 +55,14 @@ export: install                                 ## clean notebook metadata (stab
 space: install                                  ## a deployable Space folder in $(SPACE) (tests/test_install.py starts it in a fresh venv)
 	rm -rf $(SPACE) && mkdir -p $(SPACE)
 	cp space/app.py space/requirements.txt space/README.md $(SPACE)/
-	$(PY) -c "from movie_genres.app import model_card; from movie_genres.inference import GenreClassifier; print('## Model card'); print(model_card(GenreClassifier.load()))" >> $(SPACE)/README.md
+	$(PY) -c "from movie_genres.app import page_card; from movie_genres.inference import GenreClassifier; print('## Model card'); print(page_card(GenreClassifier.load()))" >> $(SPACE)/README.md
 	cp -r movie_genres $(SPACE)/movie_genres && rm -rf $(SPACE)/movie_genres/__pycache__
 	@echo "$(SPACE) is ready to push to a Hugging Face Space"
 
 space-static: install                           ## a static Space (sdk: static) in $(STATIC_SPACE): the browser page, its pinned JS libraries and the model, no server
 	$(PY) tools/build_web.py $(STATIC_SPACE)
 	cp space/static/README.md $(STATIC_SPACE)/README.md
-	$(PY) -c "from movie_genres.app import model_card; from movie_genres.inference import GenreClassifier; print('## Model card'); print(model_card(GenreClassifier.load()))" >> $(STATIC_SPACE)/README.md
+	$(PY) -c "from movie_genres.app import page_card; from movie_genres.inference import GenreClassifier; print('## Model card'); print(page_card(GenreClassifier.load()))" >> $(STATIC_SPACE)/README.md
 	@echo "$(STATIC_SPACE) is ready to push to a static Hugging Face Space"
 
 hub: install                                    ## the model repository in $(HUB), ready for `huggingface-cli upload movie-genres/movie-genres $(HUB)`

@@ -12,11 +12,11 @@ import numpy as np, pandas as pd
 import gradio as gr
 from .data import DataError, speaks_imdb
 from .inference import GenreClassifier, EmptyTextError
-from .hub import model_card as folder_card, card_body
+from .hub import model_card, card_body
 
 # %% auto #0
 __all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'examples_for', 'read_words', 'read_note', 'classify',
-           'also_possible_md', 'empty_probs', 'word_effects', 'explain_html', 'classify_file', 'model_card',
+           'also_possible_md', 'empty_probs', 'word_effects', 'explain_html', 'classify_file', 'page_card',
            'card_per_genre', 'build_demo', 'serve']
 
 # %% ../nbs/08_app.ipynb #4d5d24b3
@@ -35,8 +35,10 @@ def examples_for(clf: GenreClassifier, # the loaded classifier
     return EXAMPLES if speaks_imdb(clf.labels) else clf.config.get('examples') or EXAMPLES
 
 # %% ../nbs/08_app.ipynb #2720318e
-def _probs(clf: GenreClassifier, text: str) -> np.ndarray:
-    try: return clf.predict_proba(text or '')
+def _scores(clf: GenreClassifier, text: str, scores=None) -> np.ndarray:
+    "The graph's scores of one description: the ones given (scored once for a click), else scored now; empty text is a page error."
+    if scores is not None: return np.asarray(scores, np.float32)
+    try: return clf.predict_scores(text or '')
     except EmptyTextError: raise gr.Error("Please type a movie description first: the box is empty.")
 
 def read_words(clf: GenreClassifier, # the loaded classifier
@@ -59,20 +61,21 @@ def read_note(clf: GenreClassifier, # the loaded classifier
 def classify(clf: GenreClassifier, # the loaded classifier
              text: str, # a movie description
              title: str='', # the movie's title, shown above its genres (optional)
+             scores: np.ndarray|None=None, # its scores, when already computed (`predict_scores`)
             ) -> tuple[str, dict[str, float]]:
     "Markdown of the predicted genres and the top-5 probabilities of one description (and how much of it was read, when not all)."
-    probs = _probs(clf, text)
-    genres = clf.decide(probs)[0]
-    top = {clf.labels[i]: float(probs[i]) for i in probs.argsort()[::-1][:5]}
+    scores = _scores(clf, text, scores)
+    genres, top = clf.decide(scores)[0], clf.ranked(clf.calibrate(scores), 5)
     head = f"**{html.escape(title.strip())}**: " if title and title.strip() else ''
     note = read_note(clf, text)
     return f"### {head}{' · '.join(genres)}" + (f"\n\n*{note}*" if note else ''), top
 
 def also_possible_md(clf: GenreClassifier, # the loaded classifier
                      text: str, # a movie description
+                     scores: np.ndarray|None=None, # its scores, when already computed (`predict_scores`)
                     ) -> str:
     "Markdown of the genres the rule left out that reach half their threshold (empty when there are none)."
-    near = clf.also_possible(_probs(clf, text))[0]
+    near = clf.also_possible(_scores(clf, text, scores))[0]
     return ('Also possible: ' + ', '.join(f'{g} ({p:.2f})' for g, p in near.items())) if near else ''
 
 # %% ../nbs/08_app.ipynb #426e62e7
@@ -86,10 +89,11 @@ def word_effects(clf: GenreClassifier, # the loaded classifier
                  max_words: int=100, # words explained; the rest stay in throughout
                  orders: int|None=None, # word orders sampled (pairs of an order and its reverse); default: by length
                  seed: int=0, # seed for the orders
+                 scores: np.ndarray|None=None, # the text's scores, when already computed (`predict_scores`)
                 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     "Words, p(text), per word × genre its Shapley share of p(text) − p(start), and p(start) (empty, or the words past `max_words`)."
+    base = clf.calibrate(_scores(clf, text, scores))
     words, _ = read_words(clf, text)                                     # what the model reads: the cost is bounded
-    base = _probs(clf, text)
     n = min(len(words), max_words)
     present = np.arange(len(words)) >= n                                  # words past max_words stay in throughout
     start = empty_probs(clf) if not present.any() else clf.predict_proba(' '.join(np.array(words)[present]))
@@ -122,10 +126,12 @@ def _bare(word: str) -> str:
 def explain_html(clf: GenreClassifier, # the loaded classifier
                  text: str, # a movie description
                  top_n: int=3, # words named as raising each genre most
+                 scores: np.ndarray|None=None, # its scores, when already computed (`predict_scores`)
                 ) -> str:
     "HTML: for each predicted genre, the description with words shaded by their share of its probability (green up, red down)."
-    words, base, eff, start = word_effects(clf, text)
-    genres, note = clf.decide(base)[0], read_note(clf, text)
+    scores = _scores(clf, text, scores)
+    words, base, eff, start = word_effects(clf, text, scores=scores)
+    genres, note = clf.decide(scores)[0], read_note(clf, text)
     rows = []
     for g in genres:
         j = clf.labels.index(g); col = eff[:, j]; scale = float(np.abs(col).max())
@@ -159,11 +165,11 @@ def classify_file(clf: GenreClassifier, # the loaded classifier
     return str(out), note
 
 # %% ../nbs/08_app.ipynb #6dffa36d
-def model_card(clf: GenreClassifier, # the loaded classifier
+def page_card(clf: GenreClassifier, # the loaded classifier
               ) -> str:
     "The model card's body: the folder's `README.md` as the Hub shows it (written from `config.json` for a folder without one)."
     card = Path(clf.path)/'README.md'
-    return card_body(card.read_text() if card.exists() else folder_card(clf.config, (Path(clf.path)/'model.onnx').stat().st_size/1e6))
+    return card_body(card.read_text() if card.exists() else model_card(clf.config, (Path(clf.path)/'model.onnx').stat().st_size/1e6))
 
 def card_per_genre(clf: GenreClassifier, # the loaded classifier
                   ) -> pd.DataFrame:
@@ -213,7 +219,7 @@ def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; defaul
             summary = gr.Markdown(elem_id='batch-summary')
             result = gr.File(label='Result CSV', interactive=False, elem_id='result')
         with gr.Tab('Model card'):
-            gr.Markdown(model_card(clf))
+            gr.Markdown(page_card(clf))
             pg = card_per_genre(clf)
             if len(pg):
                 gr.BarPlot(pg, x='genre', y='F1', title=f"F1 per genre on {'the seed split' if speaks_imdb(clf.labels) else 'the validation split'} "
@@ -221,14 +227,15 @@ def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; defaul
                            x_label_angle=-45, sort='-y', y_lim=[0, 1], height=320)
                 gr.Dataframe(pg, label='Per genre', interactive=False)
 
-        predict_fn = lambda tx, ti: classify(clf, tx, ti)
-        explain_fn = lambda tx: explain_html(clf, tx)
-        also_fn = lambda tx: also_possible_md(clf, tx)
+        scored = gr.State()                                # a click scores its description once; the other panels reuse it
+        def predict_fn(tx, ti): s = _scores(clf, tx); return (*classify(clf, tx, ti, s), s)
+        explain_fn = lambda tx, s: explain_html(clf, tx, scores=s)
+        also_fn = lambda tx, s: also_possible_md(clf, tx, s)
         def file_fn(f, progress=gr.Progress(track_tqdm=True)): return classify_file(clf, f, progress)
         for trigger in (go.click, text.submit):
-            ev = trigger(predict_fn, [text, title], [genres, top], api_name='predict' if trigger == go.click else False)
-            ev.success(also_fn, text, also, api_name=False)
-            ev.success(explain_fn, text, why, api_name='explain' if trigger == go.click else False)
+            ev = trigger(predict_fn, [text, title], [genres, top, scored], api_name='predict' if trigger == go.click else False)
+            ev.success(also_fn, [text, scored], also, api_name=False)
+            ev.success(explain_fn, [text, scored], why, api_name='explain' if trigger == go.click else False)
         run.click(file_fn, upload, [result, summary], api_name='predict_file')
         clear.add([genres, also, top, why])
     return demo

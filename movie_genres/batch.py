@@ -28,9 +28,10 @@ def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule d
     "`df` plus `predicted_genres` and one `p_<Genre>` probability column per genre; empty descriptions get '' and NaN."
     require_columns(source, df.columns, ['description'])
     texts, ok = _description_texts(clf, df['description'].tolist())
-    probs = np.full((len(texts), len(clf.labels)), np.nan)     # float64: the calibrated probabilities as computed
-    if ok.any(): probs[ok] = clf.predict_proba([t for t, k in zip(texts, ok) if k])
-    genres = [format_genres(g) if k else '' for g, k in zip(clf.decide(np.nan_to_num(probs)), ok)]
+    probs, genres = np.full((len(texts), len(clf.labels)), np.nan), np.full(len(texts), '', dtype=object)   # empty rows: '' and NaN
+    if ok.any():
+        scores = clf.predict_scores([t for t, k in zip(texts, ok) if k])
+        probs[ok], genres[ok] = clf.calibrate(scores), [format_genres(g) for g in clf.decide(scores)]
     return df.assign(predicted_genres=genres, **{f'p_{g}': np.round(probs[:, j], 4) for j, g in enumerate(clf.labels)})
 
 # %% ../nbs/13_batch.ipynb #d729d795

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 # %% auto #0
-__all__ = ['SCALE_RANGE', 'BIAS_LIMIT', 'fit_calibration', 'apply_calibration', 'invert_calibration', 'calibration_cv']
+__all__ = ['SCALE_RANGE', 'BIAS_LIMIT', 'fit_calibration', 'apply_calibration', 'calibration_cv']
 
 # %% ../nbs/01_calibrate.ipynb #1b0708a1
 def _logit(p) -> np.ndarray:
@@ -32,7 +32,7 @@ def _platt(z: np.ndarray, y: np.ndarray, prior: np.ndarray, shrink: float, iters
     return w
 
 # %% ../nbs/01_calibrate.ipynb #684e812a
-SCALE_RANGE, BIAS_LIMIT = (0.05, 1.5), 5. # the maps' bounds: inside them `invert_calibration` is exact (below)
+SCALE_RANGE, BIAS_LIMIT = (0.05, 1.5), 5. # the maps' bounds: a map softens or sharpens within reason
 
 def fit_calibration(scores, # (movies, genres) scores of the model on labelled rows it was not trained on (dev)
                     y_true, # their 0/1 labels
@@ -58,14 +58,6 @@ def apply_calibration(scores, # the graph's probabilities, (movies, genres) or o
     if not calibration: return np.asarray(scores)
     a, b = np.asarray(calibration['scale'], np.float64), np.asarray(calibration['bias'], np.float64)
     return _sigmoid(a * _logit(scores) + b)
-
-def invert_calibration(probs, # what `apply_calibration` returned
-                       calibration: dict|None, # the same calibration (`config.json`'s), or None
-                      ) -> np.ndarray:
-    "The graph's float32 scores behind calibrated `probs`, exactly (the inverse map, rounded to float32)."
-    if not calibration: return np.asarray(probs)
-    a, b = np.asarray(calibration['scale'], np.float64), np.asarray(calibration['bias'], np.float64)
-    return _sigmoid((_logit(probs) - b) / a).astype(np.float32)
 
 # %% ../nbs/01_calibrate.ipynb #6e3a74b4
 def calibration_cv(scores, # dev scores (movies, genres)

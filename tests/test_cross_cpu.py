@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(platform.machine() != 'x86_64', reason='the int8
 
 SHIPPED = """import json, sys
 from movie_genres.inference import GenreClassifier
-print(json.dumps(GenreClassifier.load().predict_proba(json.load(sys.stdin)).tolist()))"""
+print(json.dumps(GenreClassifier.load().predict_scores(json.load(sys.stdin)).tolist()))"""
 
 ONE_MATRIX = """import json, sys, numpy as np, onnxruntime as ort
 x = np.asarray(json.load(sys.stdin), np.float32)

@@ -16,7 +16,7 @@ def validation():
     texts = split_dataset(read_labelled_data(find_data())[0])['valid'].description.tolist()
     clf = GenreClassifier.load()
     scores = clf.predict_scores(texts); shown = clf.calibrate(scores)
-    return texts, clf, scores, shown, clf.decide(shown)
+    return texts, clf, scores, shown, clf.decide(scores)
 
 
 def test_runtime_defaults_give_the_served_scores(validation):

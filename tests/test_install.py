@@ -80,10 +80,10 @@ def test_space_folder_starts_from_its_requirements(tmp_path):
     from gradio_client import Client
     space = tmp_path/'space'
     run(['make', '-s', '-C', ROOT, 'space', f'SPACE={space}'])
-    from movie_genres.app import model_card
+    from movie_genres.app import page_card
     from movie_genres.inference import GenreClassifier
     card = (space/'README.md').read_text()
-    assert card.startswith('---\ntitle: Movie Genres') and model_card(GenreClassifier.load()) in card     # the app's own card, one source
+    assert card.startswith('---\ntitle: Movie Genres') and page_card(GenreClassifier.load()) in card     # the app's own card, one source
     bin = fresh_venv(tmp_path/'venv', '-r', space/'requirements.txt')
     port = free_port()
     env = dict(PIP_ENV, HOME=str(tmp_path), GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED='False')
