@@ -1,5 +1,5 @@
-"""Helpers for the end-to-end tests: the installed console script, free ports, the clone's data."""
-import os, socket, sys, time, urllib.request
+"""Helpers for the end-to-end tests: the installed console script, free ports, the clone's data, one tiny model."""
+import os, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -61,3 +61,18 @@ def app_server():
 def test_output() -> Path:
     "Folder for screenshots and other artefacts a person should look at (git-ignored)."
     d = ROOT/'test-output'; d.mkdir(exist_ok=True); return d
+
+
+@pytest.fixture(scope='session')
+def tiny_model(cli) -> dict:
+    """A tiny random model trained and exported by the CLI once per test run, shared by every test file: pytest-xdist's
+    workers share a folder named by the run and take turns through a lock, so only the first one trains."""
+    from filelock import FileLock
+    folder = Path(tempfile.gettempdir())/f"movie-genres-tiny-{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}"
+    with FileLock(f'{folder}.lock'):
+        if not (folder/'train.out').exists():
+            r = subprocess.run([*cli, 'train', '--tiny', '--limit', '160', '--epochs', '1', '--bs', '16', '--lr', '2e-3',
+                                '--out', str(folder/'ck'), '--export-to', str(folder/'model')], capture_output=True, text=True, timeout=900)
+            assert r.returncode == 0, r.stderr[-2000:]
+            (folder/'train.out').write_text(r.stdout)
+    return dict(checkpoint=folder/'ck', model=folder/'model', stdout=(folder/'train.out').read_text())

@@ -83,17 +83,59 @@ def test_bad_text_and_model(cli, tmp_path):
     assert r.returncode == 2 and 'not a loadable ONNX model' in r.stderr and r.stderr.count('\n') == 1, r.stderr
 
 
-def test_train_export_predict_tiny(cli, tmp_path):
+def test_train_export_predict_tiny(cli, tiny_model):
     "The whole life cycle on a tiny random model: train -> export (parity-checked) -> predict with it."
-    r = run(cli, 'train', '--tiny', '--limit', '160', '--epochs', '1', '--bs', '16', '--lr', '2e-3',
-            '--out', str(tmp_path/'ck'), '--export-to', str(tmp_path/'model'))
-    assert r.returncode == 0, r.stderr[-2000:]
-    first, second = (json.loads(l) for l in r.stdout.strip().splitlines()[-2:])
-    assert first['checkpoint'] == str(tmp_path/'ck') and 'micro_f1' in second
-    cfg = json.loads((tmp_path/'model'/'config.json').read_text())
+    first, second = (json.loads(l) for l in tiny_model['stdout'].strip().splitlines()[-2:])
+    assert first['checkpoint'] == str(tiny_model['checkpoint']) and 'micro_f1' in second
+    cfg = json.loads((tiny_model['model']/'config.json').read_text())
     assert {'labels', 'thresholds', 'max_length', 'backbone', 'metrics'} <= set(cfg)
-    r = run(cli, 'predict', '--model', str(tmp_path/'model'), WIZARD)
+    r = run(cli, 'predict', '--model', str(tiny_model['model']), WIZARD)
     assert r.returncode == 0 and r.stdout.strip(), r.stderr
+
+
+def test_export_tune_and_bench_tiny(cli, tiny_model, tmp_path):
+    "`export`, `tune` (its rule re-tuned, uncapped with --max-genres 0, or only re-scored) and a quick `bench` with its ablation."
+    r = run(cli, 'export', '--checkpoint', str(tiny_model['checkpoint']), '--out', str(tmp_path/'m'), '--f1-tol', '0.05')
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((tmp_path/'m'/'config.json').read_text())['metrics']['rows'] == 931
+    r = run(cli, 'tune', '--model', str(tmp_path/'m'), '--max-genres', '0')
+    assert r.returncode == 0, r.stderr[-2000:]
+    cfg = json.loads((tmp_path/'m'/'config.json').read_text())
+    assert cfg['max_genres'] is None and 'at most' not in cfg['metrics']['model'], cfg['metrics']['model']
+    r = run(cli, 'tune', '--model', str(tmp_path/'m'), '--keep-rule')
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((tmp_path/'m'/'config.json').read_text())['thresholds'] == cfg['thresholds']
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['m']                      # rewritten whole, nothing left beside it
+    r = run(cli, 'bench', '--quick', '--model', str(tmp_path/'m'), '--checkpoint', str(tiny_model['checkpoint']), '--ablation',
+            '--n', '16', '--latency-samples', '4', '--rounds', '1', '--out', str(tmp_path/'bench.json'), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads((tmp_path/'bench.json').read_text())
+    assert res['systems']['shipped model (fused int8 ONNX)']['per_s_served'] > 0 and len(res['ablation']) > 3, res.keys()
+
+
+def test_predict_from_standard_input(cli, clf):
+    r = run(cli, 'predict', input=f'{WIZARD}\nA detective hunts a serial killer in a rainy city.\n')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [', '.join(g) for g in clf.predict([WIZARD, 'A detective hunts a serial killer in a rainy city.'])]
+
+
+def test_mistakes_are_one_line(cli, data_dir, tmp_path):
+    "Each mistake a user can make with the training commands and the scraper: one line naming the fix, exit status 2."
+    import numpy as np
+    assert run(cli, 'prepare', '--data', str(data_dir/'Movie_details.csv'), '--out', str(tmp_path/'prepared')).returncode == 0
+    np.savez(tmp_path/'other.npz', probs=np.zeros((3, 21), np.uint8), labels=np.array(GenreClassifier.load().labels), texts_sha256=np.array('0' * 64))
+    nowhere = dict(os.environ, PATH=str(tmp_path/'empty-path'))                     # no chromium, no chromedriver on it
+    for args, expect, env in [
+            (('train', '--data', str(tmp_path/'prepared'), '--extra', str(data_dir/'extra'/'imdb_extra.csv'), '--tiny'),
+             'a prepared folder already holds its extra rows', None),
+            (('train', '--tiny', '--limit', '40', '--n-layers', '9', '--out', str(tmp_path/'x')), '--n-layers must be between 1 and 2', None),
+            (('train', '--tiny', '--limit', '40', '--teacher', str(tmp_path/'other.npz'), '--out', str(tmp_path/'y')),
+             'stored for other training rows', None),
+            (('scrape', '--out', str(tmp_path/'s.csv'), '--limit', '5'), 'the scraper needs Chromium and chromedriver', nowhere)]:
+        r = run(cli, *args, env=env)
+        last = r.stderr.strip().splitlines()[-1]                                    # after `data: ...` lines saying what was found
+        assert r.returncode == 2 and last.startswith('movie-genres: error: ') and expect in last, r.stderr[-1500:]
+        assert 'Traceback' not in r.stderr and r.stderr.count('error') == 1, r.stderr[-1500:]
 
 
 def test_train_release_tiny(cli, tmp_path):

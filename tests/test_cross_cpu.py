@@ -2,7 +2,7 @@
 
 onnxruntime picks its int8 kernels by CPU: with VNNI or AMX it sums u8 x s8 products exactly; with AVX2 alone it
 sums them in pairs in 16 bits, which saturates for 8-bit weights. The shipped model's 7-bit matrix weights
-(06_export) never saturate, so both paths must agree. `make test` installs QEMU (Debian's qemu-user).
+(11_export) never saturate, so both paths must agree. `make test` installs QEMU (Debian's qemu-user).
 """
 import json, platform, shutil, subprocess, sys
 from pathlib import Path

@@ -2,7 +2,7 @@
 
 Each run is the shell command a user types, timed from start to finish (model load and Ray start-up included), in
 its own process, on the same rows. Peak resident memory: the single process's own, and the largest model worker's
-(sampled every 0.2 s). Results go to a JSON file that `nbs/14_distributed.ipynb` reads and plots.
+(sampled every 0.2 s). Results go to a JSON file that `nbs/13_distributed.ipynb` reads and plots.
 
     python tools/bench_ray.py --rows 200000 --workers 1 2 --out nbs/data/ray_bench.json
 """
