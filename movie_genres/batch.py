@@ -17,9 +17,9 @@ __all__ = ['predict_frame', 'predict_csv']
 
 # %% ../nbs/12_batch.ipynb #3e10ffb5
 def _description_texts(clf: GenreClassifier, values) -> tuple[list[str], np.ndarray]:
-    "Descriptions as strings (missing -> '') and which of them have text left after cleaning (what the model reads of them)."
-    texts = ['' if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
-    return texts, np.array([bool(clf.visible(t)) for t in texts], dtype=bool)
+    "What the model reads of each description (`clf.visible`; missing -> ''), and which of them have text left."
+    texts = [clf.visible('' if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)) for v in values]
+    return texts, np.array([bool(t) for t in texts], dtype=bool)
 
 def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule decides the genres)
                   df: pd.DataFrame, # a batch with a `description` column; other columns pass through
@@ -30,7 +30,7 @@ def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule d
     texts, ok = _description_texts(clf, df['description'].tolist())
     probs, genres = np.full((len(texts), len(clf.labels)), np.nan), np.full(len(texts), '', dtype=object)   # empty rows: '' and NaN
     if ok.any():
-        scores = clf.predict_scores([t for t, k in zip(texts, ok) if k])
+        scores = clf.score_visible([t for t, k in zip(texts, ok) if k])   # cut once, above
         probs[ok], genres[ok] = clf.calibrate(scores), [format_genres(g) for g in clf.decide(scores)]
     return df.assign(predicted_genres=genres, **{f'p_{g}': np.round(probs[:, j], 4) for j, g in enumerate(clf.labels)})
 

@@ -206,7 +206,14 @@ def predict_scores(self: GenreClassifier, texts, # a description, or a list of t
     "The graph's own scores (float32, uncalibrated: what the decision rule reads) for a text or list of texts, each in a call of its own."
     texts, single = _as_texts(texts)
     if not texts: return np.zeros((0, len(self.labels)), np.float32)
-    seqs = encode_texts(self.tokenizer, self._visible_texts(texts))
+    return self.score_visible(self._visible_texts(texts), single)
+
+@patch
+def score_visible(self: GenreClassifier, texts: list[str], # descriptions already through `visible` (none empty)
+                  single: bool=False, # return one row (for one description)
+                 ) -> np.ndarray:
+    "The graph's scores of descriptions already cut by `visible` (a caller that checked them once scores them without cutting again)."
+    seqs = encode_texts(self.tokenizer, texts)
     scores, sessions = np.zeros((len(seqs), len(self.labels)), np.float32), self._sessions(len(seqs))
     def score(k: int):                                    # session k scores descriptions k, k+n, k+2n, ...
         for i in range(k, len(seqs), len(sessions)): scores[i] = self.score_ids(seqs[i], session=sessions[k])

@@ -101,7 +101,7 @@ def visible_description(text: str, # a raw description
                        ) -> str:
     "The cleaned description, cut to a prefix that still gives every token the model reads: the cost of a text is bounded."
     trunc = tok.truncation
-    if not trunc or not isinstance(text, str): return clean_description(text)
+    if not trunc or not isinstance(text, str) or len(text) <= CHARS_PER_TOKEN * trunc['max_length']: return clean_description(text)
     read = trunc['max_length'] - len(tok.encode('').ids)                 # content tokens the model reads
     limit, bert = CHARS_PER_TOKEN * trunc['max_length'], isinstance(tok.pre_tokenizer, pre_tokenizers.BertPreTokenizer)
     while limit < len(text):
