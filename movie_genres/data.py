@@ -6,7 +6,7 @@ Docs: https://movie-genres.github.io/movie-genres/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #c416e898
 from __future__ import annotations
-import html, json, os, re, shutil, tempfile
+import hashlib, html, json, os, re, shutil, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -15,10 +15,10 @@ import numpy as np, pandas as pd
 __all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REFERENCE_LABELS', 'CSV_ERRORS', 'UserError',
            'DataError', 'cache_dir', 'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra',
            'fetch_data', 'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres',
-           'encode_genres', 'relabel', 'clean_description', 'csv_error', 'require_columns', 'read_labelled_csv',
-           'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset', 'read_extra', 'genre_counts',
-           'plot_genre_distribution', 'label_cap', 'speaks_imdb', 'atomic_folder', 'label_counts', 'prepare',
-           'load_prepared', 'load_splits', 'targets']
+           'encode_genres', 'relabel', 'clean_description', 'description_hashes', 'csv_error', 'require_columns',
+           'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset', 'read_extra',
+           'genre_counts', 'plot_genre_distribution', 'label_cap', 'speaks_imdb', 'atomic_folder', 'label_counts',
+           'prepare', 'load_prepared', 'load_splits', 'targets']
 
 # %% ../nbs/00_data.ipynb #25209ce4
 class UserError(Exception):
@@ -225,6 +225,13 @@ def clean_description(text, # a raw description (anything not a string becomes e
     text = html.unescape(text)
     text = _FULL_SUMMARY.sub('', text)
     return re.sub(r'\s+', ' ', text).strip()
+
+# %% ../nbs/00_data.ipynb #639f82e3
+def description_hashes(texts, # descriptions, raw or cleaned
+                      ) -> np.ndarray:
+    "A 64-bit fingerprint (uint64) of each description's cleaned text (`clean_description`)."
+    digest = lambda t: int.from_bytes(hashlib.sha256(clean_description(t).encode()).digest()[:8], 'big')
+    return np.array([digest(t) for t in texts], dtype=np.uint64)
 
 # %% ../nbs/00_data.ipynb #8c67ee00
 CSV_ERRORS = (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError)  # what reading a bad CSV raises

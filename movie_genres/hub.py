@@ -14,7 +14,7 @@ from .evaluate import REFERENCE_SCORES
 from .calibrate import apply_calibration
 from tokenizers import Tokenizer
 from .tokens import PAD_TOKENS, pad_token_id
-from .inference import model_folder, HUB_ID, HUB_FILES
+from .inference import model_folder, HUB_ID, HUB_FILES, TRAINING_ROWS
 
 # %% auto #0
 __all__ = ['HUB_REPO', 'JS_GRAPH', 'hub_config', 'tokenizer_config', 'architecture_line', 'trained_rows', 'card_thresholds',
@@ -255,6 +255,7 @@ def hub_folder(out: str|Path, # folder to write: what `huggingface-cli upload RE
               ) -> Path:
     "A folder ready to upload as a Hugging Face model repository: the model folder's files, and the graph where transformers.js looks."
     src, out = model_folder(model), Path(out)
+    files = [f for f in files if f != TRAINING_ROWS or (src/f).exists()]   # optional
     missing = [f for f in [*files, 'model.onnx'] if not (src/f).exists()]
     if missing: raise FileNotFoundError(f"{src}: missing {', '.join(dict.fromkeys(missing))} (`movie-genres tune` writes the card and configs)")
     shutil.rmtree(out, ignore_errors=True); (out/JS_GRAPH).parent.mkdir(parents=True)

@@ -15,11 +15,11 @@ import onnxruntime as ort
 from fastcore.basics import patch
 from .evaluate import decide_matrix
 from .calibrate import apply_calibration
-from .data import UserError
+from .data import UserError, description_hashes
 from .tokens import load_tokenizer_file, encode_texts, pad_token_id, visible_description
 
 # %% auto #0
-__all__ = ['HUB_ID', 'MODEL_FILES', 'HUB_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError',
+__all__ = ['HUB_ID', 'MODEL_FILES', 'TRAINING_ROWS', 'HUB_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError',
            'default_model_dir', 'model_folder', 'read_model_config', 'cpu_quota', 'serving_cores', 'make_session',
            'GenreClassifier']
 
@@ -37,7 +37,8 @@ def default_model_dir() -> Path:
 
 HUB_ID = re.compile(r'[A-Za-z0-9][\w.-]*/[\w.-]+')   # owner/name
 MODEL_FILES = ['config.json', 'tokenizer.json', 'model.onnx']       # what serving reads from a model folder
-HUB_FILES = [*MODEL_FILES, 'tokenizer_config.json', 'README.md']  # a whole model folder, as its Hugging Face repository holds it
+TRAINING_ROWS = 'training_rows.npy'  # optional: the fingerprints (`data.description_hashes`) of the descriptions the model trained on
+HUB_FILES = [*MODEL_FILES, 'tokenizer_config.json', 'README.md', TRAINING_ROWS]  # a whole model folder, as its Hugging Face repository holds it
 
 def model_folder(model: str|Path|None=None, # a folder, a Hugging Face repository id (`owner/name`), or None: the shipped model
                 ) -> Path:
@@ -284,3 +285,14 @@ def top_genres(self: GenreClassifier, text: str, # one description
               ) -> dict[str, float]:
     "The `k` most likely genres of one description with their probabilities, most likely first."
     return self.ranked(self.predict_proba(text), k)
+
+# %% ../nbs/08_inference.ipynb #2036c459
+@patch
+def trained_on(self: GenreClassifier, texts: list[str], # descriptions, raw or cleaned
+              ) -> np.ndarray|None:
+    "Which of `texts` the model trained on (boolean, by fingerprint); None when its folder keeps no `training_rows.npy`."
+    f = self.path/TRAINING_ROWS if self.path else None
+    if f is None or not f.exists(): return None
+    try: seen = np.load(f, allow_pickle=False)
+    except Exception as e: raise ModelError(f"{f}: not a readable fingerprint file ({str(e)[:80]})") from None
+    return np.isin(description_hashes(texts), seen)

@@ -4,7 +4,7 @@ Every point runs in a process of its own pinned to cores 0..c-1 (its CPU affinit
 local instance) see c cores and nothing else. Streams: `GenreClassifier.load().predict_scores` on a list, model load
 excluded. `predict --input`: the command a user types, timed whole. Ray Data: `predict --engine ray` on a folder of CSV
 parts, the job's own time (Ray's start-up excluded, as its summary line reports it). Rows grow with the cores so that
-each point runs for seconds, not minutes. Writes a JSON record that `nbs/16_bench.ipynb` reads.
+each point runs for seconds, not minutes. Writes a JSON record that `nbs/18_bench.ipynb` reads.
 
     python tools/bench_cores.py --cores 1 2 4 8 16 --ray-cores 1 4 16 --out nbs/data/cores_bench.json
 """

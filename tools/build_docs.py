@@ -45,7 +45,7 @@ def process_notebooks(source: Path=NBS) -> list[str]:
 
 
 def _link_fixer(names: dict[str, str]):
-    "Rewrite Markdown/HTML links to notebooks (`18_report.ipynb`, `nbs/18_report.ipynb#x`) to their pages (`report.html#x`)."
+    "Rewrite Markdown/HTML links to notebooks (`20_report.ipynb`, `nbs/20_report.ipynb#x`) to their pages (`report.html#x`)."
     pat = re.compile(r'(\]\(|href=")(?:\./)?(?:nbs/)?(' + '|'.join(map(re.escape, names)) + r')(#[^)"]*)?([)"])')
     return lambda text: pat.sub(lambda m: f"{m[1]}{names[m[2]]}.html{m[3] or ''}{m[4]}", text)
 
