@@ -187,6 +187,7 @@ footer {visibility: hidden}
 """
 
 def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; default: the shipped model
+               tabs: list=(), # more tabs: each called as `tab(clf, demo)` inside the page, before the model card (e.g. `review.ReviewTab`)
               ) -> gr.Blocks:
     "The Gradio Blocks page around a (loaded once) classifier."
     clf = clf or GenreClassifier.load()
@@ -218,6 +219,7 @@ def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; defaul
             run = gr.Button('Predict the file', variant='primary', elem_id='predict-file')
             summary = gr.Markdown(elem_id='batch-summary')
             result = gr.File(label='Result CSV', interactive=False, elem_id='result')
+        for tab in tabs: tab(clf, demo)
         with gr.Tab('Model card'):
             gr.Markdown(page_card(clf))
             pg = card_per_genre(clf)
@@ -244,10 +246,11 @@ def serve(model: str|Path|None=None, # model folder; default: the shipped model
           host: str|None=None, # address to listen on; default: $GRADIO_SERVER_NAME, else 127.0.0.1
           port: int|None=None, # port; default: $GRADIO_SERVER_PORT, else 7860
           cores: int|None=None, # cores a request or file is spread over; default: every core the process may use
-          **launch_kwargs, # passed to Gradio's `launch`
+          tabs: list=(), # more tabs (`build_demo`)
+          **launch_kwargs, # passed to Gradio's `launch` (e.g. `auth`)
          ):
     "Serve the page (blocking) on `host:port` (default `$GRADIO_SERVER_NAME`/`$GRADIO_SERVER_PORT`, 127.0.0.1:7860)."
-    demo = build_demo(GenreClassifier.load(model, threads=cores))
+    demo = build_demo(GenreClassifier.load(model, threads=cores), tabs)
     host = host or os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1')
     port = int(port or os.environ.get('GRADIO_SERVER_PORT', 7860))
     demo.queue(default_concurrency_limit=4).launch(server_name=host, server_port=port, theme=gr.themes.Soft(), css=CSS,

@@ -244,8 +244,8 @@ def _train_args(sub) -> argparse.ArgumentParser:
     s.add_argument('--release', action='store_true', help="the shipped model's recipe (recipe.RELEASE): teacher(s), a "
                    f"{RELEASE.student.n_layers}-layer student distilled from them" + (", then a short stage on the seed rows" if RELEASE.seed_stage else '')
                    + "; takes no recipe options (with --tiny, --epochs)")
-    s.add_argument('--teacher', nargs='+', help="checkpoint(s) to distil from, or a stored teacher-probabilities file (.npz); "
-                   "with --release, the file spares training the teachers")
+    s.add_argument('--teacher', nargs='+', help="checkpoint(s) and/or stored teacher-probabilities file(s) (.npz) to distil "
+                   "from (their mean); with --release, stored files spare training the teachers")
     s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
     _recipe_options(s)
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
@@ -264,8 +264,7 @@ def _cmd_train(a) -> int:
     from movie_genres.data import find_data
     progress, data = sys.stderr.isatty() or not a.tiny, a.data or find_data(log=None if a.release else _say)
     if a.release:                                            # it finds its data itself: the raw CSV and its extra files
-        teacher = a.teacher[0] if a.teacher else None
-        meta = release(a.out, a.data, plan=_tiny_release(a.epochs) if a.tiny else RELEASE, teacher=teacher,
+        meta = release(a.out, a.data, plan=_tiny_release(a.epochs) if a.tiny else RELEASE, teacher=a.teacher,
                        log=_say, labels=a.labels, tiny=a.tiny, limit=a.limit, progress=progress)
         checkpoint = meta['checkpoint']
     else:
@@ -395,6 +394,10 @@ def _serve_args(sub) -> argparse.ArgumentParser:
                  "Serve the demo page and its HTTP API (/predict, /explain, /predict_file) on the shipped model or a folder of "
                  "your own. Needs the app extra (pip install 'movie-genres[app]').", '', '--model my.model --port 8080')
     s.add_argument('--model', '-m', help=_MODEL_HELP)
+    return _server_options(s)
+
+def _server_options(s: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "Where a page is served and on how many cores: `serve`'s and `review`'s options."
     s.add_argument('--host', default=os.environ.get('GRADIO_SERVER_NAME', '127.0.0.1'), help='address to listen on ($GRADIO_SERVER_NAME)')
     s.add_argument('--port', type=int, default=int(os.environ.get('GRADIO_SERVER_PORT', 7860)), help='port to listen on ($GRADIO_SERVER_PORT)')
     s.add_argument('--cores', type=_positive, help='cores each request and file is spread over; default: every core this process may use')
@@ -404,9 +407,36 @@ def _cmd_serve(a) -> int:
     from movie_genres.app import serve
     serve(a.model, a.host, a.port, cores=a.cores); return 0
 
+# %% ../nbs/19_cli.ipynb #8d679c4f
+def _review_args(sub) -> argparse.ArgumentParser:
+    "The `review` command's options."
+    s = _command(sub, 'review', "check the model's least certain answers on a catalogue; export the corrections",
+                 "Serve the app with a Review tab over a catalogue CSV (a description column; title optional): the films whose "
+                 "answers are most likely wrong come first, the model's genres ticked, every genre's probability shown; "
+                 "accept, correct or skip. Each answer is saved at once to the SQLite file (--db), which any number of "
+                 "reviewers share; a reviewer who comes back resumes. With --export, write the corrections as a labelled "
+                 "CSV (title, description, genres) to train on (train --init MODEL --data corrections.csv). Serving needs "
+                 "the app extra (pip install 'movie-genres[app]').",
+                 '--input catalogue.csv --db review.sqlite', '--input catalogue.csv --db review.sqlite --auth logins.txt --host 0.0.0.0',
+                 '--db review.sqlite --export corrections.csv')
+    s.add_argument('--input', '-i', help='catalogue CSV to review: a description column, title optional')
+    s.add_argument('--db', required=True, help='SQLite file of the answers (made if missing; every reviewer shares it)')
+    s.add_argument('--export', help='write the corrections in --db to this CSV, and stop')
+    s.add_argument('--auth', nargs='+', help='require a login: name:password items, or files of them (one a line)')
+    s.add_argument('--model', '-m', help=_MODEL_HELP)
+    return _server_options(s)
+
+def _cmd_review(a) -> int:
+    from movie_genres.review import ReviewStore, serve_review
+    if a.export:
+        n = ReviewStore(a.db, create=False).export_csv(a.export)
+        _say(f"{a.export}: {n} reviewed films (title, description, genres)"); return 0
+    _require('app')
+    serve_review(a.input, a.db, a.model, a.auth, host=a.host, port=a.port, cores=a.cores); return 0
+
 # %% ../nbs/19_cli.ipynb #1c88caf7
 _COMMANDS = {name: (globals()[f'_{name}_args'], globals()[f'_cmd_{name}'])   # command -> (its options, what runs it)
-             for name in ['predict', 'evaluate', 'audit', 'data', 'prepare', 'train', 'export', 'tune', 'scrape', 'bench', 'serve']}
+             for name in ['predict', 'evaluate', 'audit', 'data', 'prepare', 'train', 'export', 'tune', 'scrape', 'bench', 'serve', 'review']}
 
 def _parser() -> argparse.ArgumentParser:
     "The `movie-genres` parser; `.commands` maps each command to its own parser."
@@ -443,10 +473,14 @@ def _ignored(a, # the parsed arguments
         given = [flag(f.name) for f in fields(Recipe) if getattr(a, f.name) is not None and not (f.name == 'epochs' and a.tiny)]
         if given: return f"--release trains by its own recipe: leave out {', '.join(given)} (with --tiny, --epochs sets its epochs)"
         if a.extra: return "--release trains on its recipe's own extra files: leave out --extra"
-        if a.teacher and (len(a.teacher) > 1 or not a.teacher[0].endswith('.npz')):
-            return '--release --teacher takes one stored teacher-probabilities file (.npz)'
+        if a.teacher and not all(t.endswith('.npz') for t in a.teacher):
+            return '--release --teacher takes stored teacher-probabilities files (.npz), whose mean it distils'
     if a.command == 'tune' and a.keep_rule and a.max_genres is not None: return "--keep-rule keeps the folder's rule: leave out --max-genres"
     if a.command == 'bench' and a.ablation and not a.checkpoint: return "--ablation times the checkpoint's serving steps: give --checkpoint"
+    if a.command == 'review':
+        if not (a.input or a.export): return "give --input CATALOGUE.csv to review it, or --export CORRECTIONS.csv to write the answers"
+        if a.export and (served := [flag(k) for k in ['input', 'auth', 'model', 'host', 'port', 'cores'] if given(k)]):
+            return f"--export writes the saved answers: leave out {', '.join(served)}"
     return None
 
 def main(argv: list[str]|None=None, # the arguments after `movie-genres`; default: the command line's

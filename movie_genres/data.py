@@ -16,9 +16,9 @@ __all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REF
            'DataError', 'cache_dir', 'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra',
            'fetch_data', 'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres',
            'encode_genres', 'relabel', 'clean_description', 'description_hashes', 'csv_error', 'require_columns',
-           'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset', 'read_extra',
-           'genre_counts', 'plot_genre_distribution', 'label_cap', 'speaks_imdb', 'atomic_folder', 'label_counts',
-           'prepare', 'load_prepared', 'load_splits', 'targets']
+           'read_csv_checked', 'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset',
+           'read_extra', 'genre_counts', 'plot_genre_distribution', 'label_cap', 'speaks_imdb', 'atomic_folder',
+           'label_counts', 'prepare', 'load_prepared', 'load_splits', 'targets']
 
 # %% ../nbs/00_data.ipynb #25209ce4
 class UserError(Exception):
@@ -256,7 +256,9 @@ def require_columns(source, # the file (or its name) the columns come from
     if missing := [c for c in required if c not in columns]:
         raise DataError(f"{source}: missing column {', '.join(map(repr, missing))} (found: {', '.join(map(str, columns))})")
 
-def _read_csv_checked(path: str|Path, required: list[str]) -> pd.DataFrame:
+def read_csv_checked(path: str|Path, # a CSV file
+                     required: list[str], # columns it must have
+                    ) -> pd.DataFrame:
     "Read `path` as UTF-8 CSV with `required` columns, or raise a one-line `DataError`."
     path = Path(path)
     if not path.exists(): raise DataError(f"{path}: no such file")
@@ -273,7 +275,7 @@ def read_labelled_csv(path: str|Path, # the labelled CSV
                       known_as: str='known', # whose labels, for the error message (e.g. "the model's")
                      ) -> pd.DataFrame:
     "Read a `description, genres` CSV (title optional): cleaned text and a `genre_list` column, validated."
-    df = _read_csv_checked(path, ['description', 'genres'])
+    df = read_csv_checked(path, ['description', 'genres'])
     if 'title' not in df.columns: df.insert(0, 'title', '')
     df['genre_list'] = df['genres'].map(parse_genres)
     known = set(labels if labels is not None else labels_in(df.genre_list))

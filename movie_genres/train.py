@@ -73,19 +73,22 @@ def texts_sha256(texts: list[str], # descriptions, in order
     "A fingerprint of a list of texts, in order: which training rows a teacher file belongs to."
     return hashlib.sha256('\n'.join(texts).encode()).hexdigest()
 
-def teacher_probs(teacher, # teacher checkpoint folder(s), or a file written by `save_teacher_probs`
+def _stored_teacher_probs(path, texts, labels):
+    "The probabilities a `save_teacher_probs` file holds, if it was made for exactly these texts and labels."
+    with np.load(path) as z:
+        if z['labels'].tolist() != labels: raise DataError(f"{path}: teacher's labels differ from the data's")
+        if str(z['texts_sha256']) != texts_sha256(texts):
+            raise DataError(f"{path}: stored for other training rows ({len(z['probs'])} of them) than these {len(texts)}: give the data it was made from, or make a new one (train --release)")
+        return z['probs'].astype(np.float32) / 255
+
+def teacher_probs(teacher, # teacher checkpoint folder(s) and/or file(s) written by `save_teacher_probs`
                   texts: list[str], # the training descriptions
                   labels: list[str], # the data's genre order, which every teacher must share
                  ) -> np.ndarray:
-    "Mean sigmoid probabilities of the teacher checkpoints on `texts`, or the ones a teacher file stored for exactly these texts."
-    if isinstance(teacher, (str, Path)) and Path(teacher).suffix == '.npz':
-        with np.load(teacher) as z:
-            if z['labels'].tolist() != labels: raise DataError(f"{teacher}: teacher's labels differ from the data's")
-            if str(z['texts_sha256']) != texts_sha256(texts):
-                raise DataError(f"{teacher}: stored for other training rows ({len(z['probs'])} of them) than these {len(texts)}: give the data it was made from, or make a new one (train --release)")
-            return z['probs'].astype(np.float32) / 255
+    "Mean probabilities of the teachers on `texts`: stored files are read, checkpoints are run (or give what they scored as they trained)."
     probs = []
     for ck in ([teacher] if isinstance(teacher, (str, Path)) else teacher):
+        if Path(ck).suffix == '.npz': probs.append(_stored_teacher_probs(ck, texts, labels)); continue
         meta = json.loads((Path(ck)/'checkpoint.json').read_text())
         if meta.get('fit_probs_sha256') == texts_sha256(texts):   # a frozen-layer teacher scored its fit rows as it trained
             if meta['labels'] != labels: raise DataError(f"{ck}: teacher's labels differ from the data's")
@@ -199,7 +202,7 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
 def release(out: str|Path='candidates/release', # folder for the teachers, their probabilities and the student
             data: str|Path|None=None, # raw CSV (its `extra/` folder holds the plan's extra files) or `prepare`d folder; default: `find_data()`
             plan: Release=RELEASE, # what to train
-            teacher: str|Path|None=None, # a stored `save_teacher_probs` file: skip training the teachers
+            teacher=None, # stored `save_teacher_probs` file(s), their mean taught: skip training the teachers
             log=None, # called with one line for each data file found (e.g. `print`)
             **train_kw, # passed to every `train` call (e.g. `labels`, `tiny`, `limit`, `progress`)
            ) -> dict:
@@ -208,13 +211,13 @@ def release(out: str|Path='candidates/release', # folder for the teachers, their
     imdb = not data.is_dir() and data.name == RAW_CSV_NAME               # the plan's extra files are IMDb's: they join the scrape only
     extra = find_extra(plan.extra, given, log=log) if imdb and plan.extra else None   # all of them, or one line naming the missing one
     labels = train_kw.get('labels')
-    probs = Path(teacher) if teacher else out/'teacher-probs.npz'
-    if not probs.exists():
+    probs = [Path(t) for t in ([teacher] if isinstance(teacher, (str, Path)) else teacher)] if teacher else [out/'teacher-probs.npz']
+    if len(probs) == 1 and not probs[0].exists():
         for name, recipe in plan.teachers.items():
             if not (out/name/'checkpoint.json').exists(): train(recipe, data, out/name, extra=extra, **train_kw)
         splits = load_splits(data, extra, labels); fit = splits['fit']
         if train_kw.get('limit'): fit = fit.head(train_kw['limit'])
-        save_teacher_probs([out/n for n in plan.teachers], fit.description.tolist(), splits['labels'], probs)
+        save_teacher_probs([out/n for n in plan.teachers], fit.description.tolist(), splits['labels'], probs[0])
     meta, last = train(plan.student, data, out/'student', teacher=probs, extra=extra, **train_kw), out/'student'
     if plan.seed_stage:                                    # the seed's fit rows come first in every fit split
         splits, seed_fit, limit = load_splits(data, extra, labels), load_splits(data, labels=labels)['fit'], train_kw.get('limit')

@@ -87,4 +87,4 @@ def test_hub_id_downloads_the_folder(tmp_path, cli):
     assert r.returncode == 0, r.stderr[-1500:]
     assert r.stdout.strip().endswith(', '.join(GenreClassifier.load().predict(wizard))), r.stdout
     fetched = {p.name for p in (tmp_path/'cache').rglob('*') if p.is_file() and 'snapshots' in p.parts}
-    assert fetched == {'README.md', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.onnx'}, fetched   # not the graph's second copy
+    assert fetched == {'README.md', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.onnx', 'training_rows.npy'}, fetched   # not the graph's second copy; the audit's record of training rows
