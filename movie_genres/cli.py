@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .data import DataError, UserError, read_labelled_csv, format_genres, targets
 from .evaluate import multilabel_scores, expected_calibration_error
-from .inference import GenreClassifier
+from .inference import GenreClassifier, model_folder
 from .batch import predict_csv
-from .recipe import Recipe, RELEASE
+from .recipe import Recipe, RELEASE, LEARN
 
 # %% auto #0
 __all__ = ['evaluate_csv', 'label_table', 'main']
@@ -43,8 +43,8 @@ def _recipe_options(parser: argparse.ArgumentParser):
                            help=f"{docs.get(f.name) or ''} (default: {f.default})")
 
 def _recipe_from(a) -> Recipe:
-    "The `Recipe` of the parsed `train` options: the defaults, with the options given."
-    return Recipe(**{f.name: getattr(a, f.name) for f in fields(Recipe) if getattr(a, f.name) is not None})
+    "The `Recipe` of the parsed `train` options: the defaults (`LEARN`'s with --init), with the options given."
+    return replace(LEARN if a.init is not None else Recipe(), **{f.name: getattr(a, f.name) for f in fields(Recipe) if getattr(a, f.name) is not None})
 
 
 # %% ../nbs/19_cli.ipynb #70a41468
@@ -237,7 +237,7 @@ def _train_args(sub) -> argparse.ArgumentParser:
                  "from the data folder's extra/ (a missing one stops the run); other runs take extra files only with --extra. "
                  "Needs the training extra (pip install 'movie-genres[train]').",
                  '--release --out candidates/release --export-to my.model', '--data mine.csv --out mine --export-to mine.model',
-                 '--tiny --limit 200 --epochs 1 --out /tmp/smoke')
+                 '--tiny --limit 200 --epochs 1 --out /tmp/smoke', '--init --data corrections.csv --out learnt --export-to learnt.model')
     s.add_argument('--data', '-d', help=f'labelled CSV or prepared folder; {_DATA_DEFAULT}')
     s.add_argument('--labels', help=_LABELS_HELP + ' (a prepared folder keeps its own)')
     s.add_argument('--out', '-o', default='candidates/model', help='checkpoint folder (with --release: folder of the teachers and the student)')
@@ -247,6 +247,13 @@ def _train_args(sub) -> argparse.ArgumentParser:
     s.add_argument('--teacher', nargs='+', help="checkpoint(s) and/or stored teacher-probabilities file(s) (.npz) to distil "
                    "from (their mean); with --release, stored files spare training the teachers")
     s.add_argument('--extra', nargs='+', help='more labelled CSV file(s) for the training part only (with a raw --data)')
+    s.add_argument('--init', nargs='?', const='', metavar='MODEL', help="continue training this model instead of the backbone "
+                   "(a model folder, a Hugging Face repository id or a checkpoint; alone: the shipped model), e.g. on a review's "
+                   "corrections; its labels and tokenizer come with it, and the recipe defaults to recipe.LEARN")
+    s.add_argument('--replay', type=float, help="with --init: the model's own training rows mixed in per new training row, so it "
+                   "does not forget, and its original dev rows added to dev (default: 4; 0: the new rows alone)")
+    s.add_argument('--replay-data', nargs='+', help="with --init: the labelled CSV file(s) the model trained on, its original "
+                   "data first; default: the scrape and its extra files (the shipped model's)")
     _recipe_options(s)
     s.add_argument('--tiny', action='store_true', help='random-init 2-layer model (smoke tests)')
     s.add_argument('--limit', type=_positive, help='train on this many rows only; default: all')
@@ -269,13 +276,15 @@ def _cmd_train(a) -> int:
         checkpoint = meta['checkpoint']
     else:
         teacher = a.teacher[0] if a.teacher and len(a.teacher) == 1 else a.teacher
+        init = None if a.init is None else model_folder(a.init or None)          # '' (the flag alone): the shipped model
         meta = train(_recipe_from(a), data, a.out, teacher=teacher, extra=a.extra, labels=a.labels, tiny=a.tiny, limit=a.limit,
-                     progress=progress)
+                     progress=progress, init=init, replay=(4. if a.replay is None else a.replay) if init else 0., replay_data=a.replay_data)
         checkpoint = a.out
     print(json.dumps(dict(checkpoint=checkpoint, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))
     if a.export_to:
         from movie_genres.export import export_model
-        cfg = export_model(checkpoint, a.export_to, data, f1_tol=0.05 if a.tiny else 0.01)  # random tiny layers lose more to int8
+        tiny = a.tiny or ((meta['recipe'].get('init') or {}).get('recipe') or {}).get('tiny')
+        cfg = export_model(checkpoint, a.export_to, data, f1_tol=0.05 if tiny else 0.01)  # random tiny layers lose more to int8
         print(json.dumps(dict(model=a.export_to, **{k: cfg['metrics'][k] for k in _HEADLINE})))
     return 0
 
@@ -469,6 +478,10 @@ def _ignored(a, # the parsed arguments
         if a.output and not a.input: return "--output needs --input"
         if a.engine == 'ray' and a.address and a.cores: return "--cores sizes a local Ray instance: with --address, give --workers"
         if given('chunk_size') and (a.engine == 'ray' or not a.input): return "--chunk-size applies to --input with --engine local"
+    if a.command == 'train' and a.init is None and (a.replay is not None or a.replay_data): return "--replay and --replay-data apply with --init"
+    if a.command == 'train' and a.init is not None:
+        if a.release: return "--release trains from the backbone: leave out --init (or continue from its result with --init)"
+        if kept := [flag(k) for k in ['tiny', 'n_layers', 'backbone'] if given(k)]: return f"--init continues that model as it is: leave out {', '.join(kept)}"
     if a.command == 'train' and a.release:
         given = [flag(f.name) for f in fields(Recipe) if getattr(a, f.name) is not None and not (f.name == 'epochs' and a.tiny)]
         if given: return f"--release trains by its own recipe: leave out {', '.join(given)} (with --tiny, --epochs sets its epochs)"

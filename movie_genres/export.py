@@ -13,10 +13,10 @@ from .data import atomic_folder, label_cap, UserError
 from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds, calibration_bins, expected_calibration_error
 from .calibrate import fit_calibration, apply_calibration
 from .baseline import baseline_scores
-from .inference import GenreClassifier
+from .inference import GenreClassifier, TRAINING_ROWS
 from .hub import write_hub_files
-from .model import load_checkpoint, predict_probs
-from .data import load_splits, targets
+from .model import load_checkpoint, predict_probs, DEV_ROWS
+from .data import load_splits, targets, read_labelled_csv
 
 # %% auto #0
 __all__ = ['QUANTIZATION', 'FEW_DEV_ROWS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights',
@@ -263,7 +263,9 @@ def export_model(checkpoint: str|Path, # folder written by `train`
                 ) -> dict:
     "Export a checkpoint to an int8 ONNX model folder after a parity check, its decision rule tuned on dev; returns its `config.json`."
     model, tok, meta = load_checkpoint(checkpoint)
-    splits = load_splits(data, labels=meta['labels']); (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
+    splits, checkpoint = load_splits(data, labels=meta['labels']), Path(checkpoint)
+    if (checkpoint/DEV_ROWS).exists(): splits['dev'] = read_labelled_csv(checkpoint/DEV_ROWS, meta['labels'])   # the dev it trained with
+    (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
     max_genres = label_cap(splits['fit'].genre_list, meta['labels']) if max_genres is None else max_genres or None
     with atomic_folder(out) as tmp:
         export_onnx(model, tmp/'model-fp32.onnx')
@@ -272,7 +274,8 @@ def export_model(checkpoint: str|Path, # folder written by `train`
                                  'bert' if ec.model_type in ('bert', 'roberta', 'distilbert') else ec.model_type) if fuse else {}
         quantize_int8(tmp/'model-fp32.onnx', tmp/'model.onnx')
         fused = bake_optimizations(tmp/'model.onnx', tmp/'model.onnx')     # the kernels the graph runs
-        shutil.copy(Path(checkpoint)/'tokenizer.json', tmp/'tokenizer.json')
+        for f in ['tokenizer.json', TRAINING_ROWS]:
+            if (checkpoint/f).exists(): shutil.copy(checkpoint/f, tmp/f)
         cfg = dict(labels=meta['labels'], thresholds=meta['thresholds'], max_length=meta['max_length'],
                    backbone=meta['backbone'], pooling='mean', quantization=QUANTIZATION, fused_ops=fused,
                    architecture=dict(model_type=ec.model_type, layers=ec.num_hidden_layers, hidden=ec.hidden_size, ffn=ec.intermediate_size,

@@ -15,9 +15,10 @@ from .recipe import RecipeError
 from .tokens import configure_tokenizer, load_tokenizer_file, pad_token_id, encode_texts, pad_batch, length_batches
 
 # %% auto #0
-__all__ = ['MPNET_NAMES', 'MPNET_PARTS', 'TINY', 'default_backbone', 'join_split_zip', 'mpnet_backbone', 'resolve_backbone',
-           'load_tokenizer', 'GenreModel', 'build_model', 'layer_stack', 'keep_bottom_layers', 'GenreBatches',
-           'genre_dataloaders', 'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['MPNET_NAMES', 'MPNET_PARTS', 'TINY', 'DEV_ROWS', 'default_backbone', 'join_split_zip', 'mpnet_backbone',
+           'resolve_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'layer_stack', 'keep_bottom_layers',
+           'GenreBatches', 'genre_dataloaders', 'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint',
+           'graph_state_dict', 'load_model_folder']
 
 # %% ../nbs/05_model.ipynb #70725856
 def default_backbone() -> str:
@@ -225,6 +226,8 @@ def predict_probs(model: GenreModel, # the model
     return out
 
 # %% ../nbs/05_model.ipynb #c1237e78
+DEV_ROWS = 'dev_rows.csv'  # in a checkpoint that replayed its start's rows: the dev rows it was tuned on, which `export_model` tunes on again
+
 def save_checkpoint(model: GenreModel, # the model
                     tok: Tokenizer, # its tokenizer
                     path: str|Path, # checkpoint folder
@@ -250,3 +253,62 @@ def load_checkpoint(path: str|Path, # checkpoint folder written by `save_checkpo
     model = GenreModel(AutoModel.from_config(config, **_encoder_kwargs(config)), meta['n_labels'], meta['dropout'])
     model.load_state_dict(torch.load(path/'model.pt', map_location='cpu', weights_only=True))
     return model.eval(), load_tokenizer_file(path/'tokenizer.json', meta.get('max_length', 128)), meta
+
+# %% ../nbs/05_model.ipynb #04f6291b
+def _dequantized(inits: dict, # initializer name -> numpy array
+                 base: str, # the weight's name without `_quantized`
+                ) -> np.ndarray:
+    "An int8/uint8 weight back in float32: `(q - zero_point) * scale`, per column when the scale is a vector."
+    q, scale, zero = (inits[f'{base}_{s}'] for s in ('quantized', 'scale', 'zero_point'))
+    return ((q.astype(np.float32) - zero.astype(np.float32)) * scale.astype(np.float32)).astype(np.float32)
+
+def graph_state_dict(onnx_path: str|Path, # an int8 `model.onnx` written by `export_model`
+                    ) -> tuple[dict, int]:
+    "The `GenreModel` weights an exported graph holds, dequantized, and the number of attention heads."
+    import onnx
+    from onnx import numpy_helper
+    graph = onnx.load(str(onnx_path)).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    state, heads = {}, None
+    for name, w in inits.items():                               # float weights and quantized tensors named after their module
+        key = name.removeprefix('model.')
+        if name.startswith('model.') and w.dtype == np.float32 and not name.endswith(('_scale', '_zero_point')): state[key] = w
+        elif name.startswith('model.') and name.endswith('_quantized') and not key.endswith('_Transposed_quantized'):
+            state[key.removesuffix('_quantized')] = _dequantized(inits, name.removesuffix('_quantized'))
+    attention = [n for n in graph.node if n.op_type == 'QAttention']
+    for k, node in enumerate(attention):                        # [in, 3*hidden]: query, key, value side by side
+        heads = next(a.i for a in node.attribute if a.name == 'num_heads')
+        w, b = _dequantized(inits, node.input[1].removesuffix('_quantized')), inits[node.input[2]]
+        for j, part in enumerate(['query', 'key', 'value']):
+            h = w.shape[1] // 3
+            state[f'encoder.encoder.layer.{k}.attention.self.{part}.weight'] = w[:, j*h:(j+1)*h].T.copy()
+            state[f'encoder.encoder.layer.{k}.attention.self.{part}.bias'] = b[j*h:(j+1)*h].copy()
+    for node in graph.node:                                     # `/model/<module path>/MatMul_quant`: its weight is B transposed
+        if node.op_type == 'DynamicQuantizeMatMul':
+            module = node.name.removeprefix('/model/').rsplit('/', 1)[0].replace('/', '.')
+            state[f'{module}.weight'] = _dequantized(inits, node.input[1].removesuffix('_quantized')).T.copy()
+    return {k: torch.from_numpy(np.array(v, np.float32)) for k, v in state.items()}, heads
+
+# %% ../nbs/05_model.ipynb #e158bc09
+def load_model_folder(path: str|Path, # a model folder written by `export_model` (config.json, model.onnx, tokenizer.json)
+                     ) -> tuple[GenreModel, Tokenizer, dict]:
+    "The folder's model in PyTorch (float32, eval mode), its tokenizer, and metadata like a checkpoint's (labels, recipe, ...)."
+    from transformers import AutoConfig, AutoModel
+    path = Path(path)
+    cfg = json.loads((path/'config.json').read_text())
+    state, heads = graph_state_dict(path/'model.onnx')
+    arch, emb = cfg.get('architecture', {}), 'encoder.embeddings.'
+    if arch.get('model_type') != 'bert' or heads is None:
+        raise RecipeError(f"{path}: only a fused BERT-family graph (as the shipped model's) can be read back into PyTorch; start from its checkpoint instead")
+    config = AutoConfig.for_model('bert', hidden_size=arch['hidden'], num_hidden_layers=arch['layers'], num_attention_heads=heads,
+                                  intermediate_size=arch['ffn'], vocab_size=state[emb + 'word_embeddings.weight'].shape[0],
+                                  max_position_embeddings=state[emb + 'position_embeddings.weight'].shape[0],
+                                  type_vocab_size=state[emb + 'token_type_embeddings.weight'].shape[0])
+    model = GenreModel(AutoModel.from_config(config, **_encoder_kwargs(config)), len(cfg['labels']))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith('position_ids')]
+    if missing or unexpected:
+        raise RecipeError(f"{path}/model.onnx: its weights do not make the model (missing {missing[:3]}, unknown {unexpected[:3]})")
+    meta = dict(labels=cfg['labels'], thresholds=cfg['thresholds'], max_length=cfg['max_length'], backbone=cfg['backbone'],
+                recipe=(cfg.get('training') or {}).get('recipe'))
+    return model.eval(), load_tokenizer_file(path/'tokenizer.json', cfg['max_length']), meta

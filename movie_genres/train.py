@@ -11,10 +11,12 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .recipe import Recipe, Release, RELEASE
-from .data import DataError, load_splits, targets, find_data, find_extra, RAW_CSV_NAME
+from .data import (DataError, load_splits, targets, find_data, find_extra, RAW_CSV_NAME, read_extra, data_labels,
+                               description_hashes, format_genres, read_labels)
 from .evaluate import scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
-                                predict_probs, save_checkpoint, load_checkpoint, TINY)
+                                predict_probs, save_checkpoint, load_checkpoint, load_model_folder, TINY, DEV_ROWS)
+from .inference import ModelError, TRAINING_ROWS
 from fastai.learner import Learner
 from fastai.callback.schedule import fit_one_cycle, lr_find  # patch Learner
 from fastai.callback.fp16 import MixedPrecision  # Learner.to_fp16
@@ -26,7 +28,7 @@ from .layer_cache import layer_cache as cached
 
 # %% auto #0
 __all__ = ['micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE', 'texts_sha256', 'teacher_probs', 'save_teacher_probs',
-           'make_learner', 'train', 'release']
+           'make_learner', 'load_init', 'replay_splits', 'train', 'release']
 
 # %% ../nbs/07_train.ipynb #43e481aa
 def micro_f1(probs, # dev probabilities
@@ -129,12 +131,55 @@ def make_learner(model, # the `GenreModel`
     return learn
 
 
+# %% ../nbs/07_train.ipynb #b671debe
+def load_init(init: str|Path, # a checkpoint (`checkpoint.json`) or a model folder (`config.json`, `model.onnx`)
+             ) -> tuple:
+    "The model to continue from (train mode), its tokenizer, its metadata and the fingerprints of its training rows (None if it kept none)."
+    init = Path(init)
+    if (init/'checkpoint.json').exists(): model, tok, meta = load_checkpoint(init)
+    elif (init/'config.json').exists(): model, tok, meta = load_model_folder(init)
+    else: raise ModelError(f"{init}: neither a checkpoint (checkpoint.json) nor a model folder (config.json) to start from")
+    seen = np.load(init/TRAINING_ROWS, allow_pickle=False) if (init/TRAINING_ROWS).exists() else None
+    return model.train(), tok, meta, seen
+
+# %% ../nbs/07_train.ipynb #ed393e5e
+def _write_labelled(rows: pd.DataFrame, # rows with `title`, `description` and `genre_list`
+                    path: Path, # the CSV to write
+                   ):
+    "Rows as a labelled CSV (`title, description, genres`)."
+    rows[['title', 'description']].assign(genres=rows.genre_list.map(format_genres)).to_csv(path, index=False)
+
+def replay_splits(splits: dict, # the new rows' `load_splits` (e.g. a review's corrections)
+                  seen: np.ndarray|None, # fingerprints of the rows the starting model trained on (`training_rows.npy`)
+                  replay: float, # replayed rows per new fit row
+                  pool=None, # labelled CSV file(s) holding those rows, its original data first; default: `find_data()` and its extra files
+                  seed: int=42, # the sample's seed
+                 ) -> dict:
+    "`splits` with a sample of the starting model's own training rows joining `fit`, and its original dev rows joining `dev`."
+    labels = splits['labels']
+    if seen is None: raise DataError("the starting model keeps no record of its training rows (training_rows.npy): give --replay 0")
+    if pool is None:
+        if set(data_labels(find_data()) or []) != set(labels):
+            raise DataError("the starting model's labels are not IMDb's: name the files it trained on (--replay-data), or give --replay 0")
+        pool = [find_data(), *find_extra()]
+    pool = [pool] if isinstance(pool, (str, Path)) else list(pool)
+    new = set(pd.concat([splits[k] for k in ('fit', 'dev', 'valid')]).description)
+    rows = read_extra(pool, labels)
+    rows = rows[~rows.description.isin(new) & ~rows.description.duplicated()]
+    trained = rows[np.isin(description_hashes(rows.description), seen)]
+    dev = load_splits(pool[0], labels=labels)['dev']
+    dev = dev[~dev.description.isin(new) & ~np.isin(description_hashes(dev.description), seen)]
+    sample = trained.sample(min(len(trained), round(replay * len(splits['fit']))), random_state=seed)
+    return dict(splits, fit=pd.concat([splits['fit'], sample]), dev=pd.concat([splits['dev'], dev]), replayed=len(sample))
+
 # %% ../nbs/07_train.ipynb #69c9ac11
 def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
           data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: `find_data()`
           out: str|Path='candidates/model', # checkpoint folder to write
           teacher=None, # checkpoint folder(s), a `save_teacher_probs` file, or an array (fit rows x labels): probabilities to also learn from
-          init: str|Path|None=None, # a checkpoint to start from instead of the backbone (a further stage of training)
+          init: str|Path|None=None, # a checkpoint or model folder to start from instead of the backbone (`load_init`)
+          replay: float=0., # with `init`: its own training rows replayed per fit row, so it does not forget (`replay_splits`)
+          replay_data=None, # with `replay`: labelled CSV file(s) holding those rows; default: `find_data()` and its extra files
           extra=None, # more labelled CSV file(s) for the training part (see `data.read_extra`)
           labels: str|Path|list|None=None, # the label set (`data.read_labels`); default: beside the data, else from it
           layer_cache: str|Path|None=None, # with `recipe.frozen_layers`: the cache folder; default: one named by its fingerprint in the cache
@@ -146,13 +191,17 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     r = recipe
     set_seed(r.seed, reproducible=True)
     t0 = time.time()
-    splits = load_splits(data, extra, labels); labels = splits['labels']
+    model, tok, start, seen = load_init(init) if init else (None, None, None, None)
+    if init and labels is not None and read_labels(labels) != start['labels']:
+        raise DataError(f"{init}: the starting model predicts its own {len(start['labels'])} labels; leave out --labels")
+    splits = load_splits(data, extra, start['labels'] if init else labels); labels = splits['labels']
+    if init and replay: splits = replay_splits(splits, seen, replay, replay_data, r.seed)
     fit, dev = splits['fit'], splits['dev']
     if limit: fit, dev = fit.head(limit), dev.head(max(limit // 4, 8))
     y_fit, y_dev = targets(fit, labels), targets(dev, labels)
-    tok = load_tokenizer(r.backbone, r.max_length)
-    if init: model = load_checkpoint(init)[0].train()
-    else: model = build_model(len(labels), r.backbone, dropout=r.dropout, n_layers=r.n_layers, **(TINY if tiny else {}), pretrained=not tiny)
+    if not init:
+        tok = load_tokenizer(r.backbone, r.max_length)
+        model = build_model(len(labels), r.backbone, dropout=r.dropout, n_layers=r.n_layers, **(TINY if tiny else {}), pretrained=not tiny)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     fit_texts, y_train = fit.description.tolist(), y_fit
     if teacher is not None:
@@ -180,12 +229,12 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     dev_scores = scores_at(dev_probs, y_dev, thresholds, labels)
     teachers = ([] if teacher is None else ['(probabilities given)'] if isinstance(teacher, np.ndarray)
                 else [teacher] if isinstance(teacher, (str, Path)) else list(teacher))
-    meta = dict(labels=labels, thresholds=thresholds.tolist(), max_length=r.max_length,
-                backbone='sentence-transformers/all-MiniLM-L6-v2' if r.backbone is None else str(r.backbone),
+    meta = dict(labels=labels, thresholds=thresholds.tolist(), max_length=start['max_length'] if init else r.max_length,
+                backbone=start['backbone'] if init else 'sentence-transformers/all-MiniLM-L6-v2' if r.backbone is None else str(r.backbone),
                 recipe=dict(asdict(r), teacher=[str(t) for t in teachers] or None, fit_rows=len(fit), dev_rows=len(dev),
                             extra=[Path(e).name for e in ([extra] if isinstance(extra, (str, Path)) else extra or [])] or None,
                             tiny=tiny, limit=limit,
-                            init=dict(checkpoint=str(init), recipe=json.loads((Path(init)/'checkpoint.json').read_text())['recipe']) if init else None),
+                            init=dict(checkpoint=str(init), recipe=start['recipe'], replayed_rows=splits.get('replayed', 0)) if init else None),
                 history=history, best_epoch=int(np.argmax([h['f1_tuned'] for h in history])) + 1,
                 dev=dict(micro_f1=dev_scores['micro_f1'], macro_f1=dev_scores['macro_f1'], samples_f1=dev_scores['samples_f1'],
                          at_05=dict(micro_f1=micro_f1(dev_probs, y_dev), macro_f1=macro_f1(dev_probs, y_dev))),
@@ -193,6 +242,8 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
                 device=torch.cuda.get_device_name() if torch.cuda.is_available() else f'cpu x{torch.get_num_threads()}')
     if r.frozen_layers: meta['fit_probs_sha256'] = texts_sha256(fit_texts)
     save_checkpoint(model, tok, out, meta)
+    np.save(out/TRAINING_ROWS, np.union1d(description_hashes(fit_texts), np.zeros(0, np.uint64) if seen is None else seen))
+    if 'replayed' in splits: _write_labelled(dev, out/DEV_ROWS)       # the dev rows it tuned on, for `export_model`
     np.save(out/'dev_probs.npy', dev_probs)
     if r.frozen_layers: np.save(out/'fit_probs.npy', fit_probs)
     return meta

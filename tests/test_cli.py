@@ -180,3 +180,26 @@ def test_interrupted_predict_leaves_no_output(cli, tmp_path):
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
     assert sorted(x.name for x in tmp_path.iterdir()) == ['big.csv']
+
+
+def test_learn_from_corrections_tiny(cli, tiny_model, data_dir, tmp_path):
+    """`train --init MODEL --data corrections.csv` continues an exported model folder (its int8 graph read back) with a
+    replay of its own training rows, then exports it with its rule and calibration tuned on the new and the original dev rows."""
+    import numpy as np, pandas as pd
+    from movie_genres.data import load_splits, format_genres, description_hashes
+    seed = load_splits(data_dir/'Movie_details.csv')
+    valid = seed['valid'].head(40)                                                   # films the tiny model never trained on
+    valid.assign(genres=valid.genre_list.map(format_genres))[['title', 'description', 'genres']].to_csv(tmp_path/'corrections.csv', index=False)
+    r = run(cli, 'train', '--init', str(tiny_model['model']), '--data', str(tmp_path/'corrections.csv'), '--replay', '2',
+            '--epochs', '1', '--bs', '16', '--lr', '1e-3', '--out', str(tmp_path/'ck'), '--export-to', str(tmp_path/'m'))
+    assert r.returncode == 0, r.stderr[-2000:]
+    cfg = json.loads((tmp_path/'m'/'config.json').read_text())
+    init = cfg['training']['recipe']['init']
+    assert init['checkpoint'] == str(tiny_model['model']) and init['replayed_rows'] == 64 and cfg['training']['recipe']['lr'] == 1e-3, init
+    assert cfg['labels'] == json.loads((tiny_model['model']/'config.json').read_text())['labels']
+    seen, now = np.load(tiny_model['model']/'training_rows.npy'), np.load(tmp_path/'m'/'training_rows.npy')
+    assert np.isin(seen, now).all() and len(now) == len(seen) + 32, (len(seen), len(now))   # its own rows, and the new fit rows
+    assert np.isin(description_hashes(valid.description), now).sum() == 32
+    assert len(pd.read_csv(tmp_path/'ck'/'dev_rows.csv')) == 4 + len(seed['dev'])            # the new dev rows and the seed's
+    r = run(cli, 'predict', '--model', str(tmp_path/'m'), WIZARD)
+    assert r.returncode == 0 and r.stdout.strip(), r.stderr

@@ -4,6 +4,7 @@ import os, sqlite3, subprocess
 import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 from movie_genres.data import find_data, load_splits, read_labelled_csv
 from movie_genres.scrape import make_driver
@@ -30,7 +31,9 @@ def review(tmp_path_factory, cli):
         p.terminate(); p.wait(timeout=20)
 
 
-def wait(d, cond, timeout=30): return WebDriverWait(d, timeout, poll_frequency=0.1).until(cond)
+def wait(d, cond, timeout=30):
+    "Wait for `cond`; an element Gradio re-rendered while it was read is read again."
+    return WebDriverWait(d, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)).until(cond)
 
 def film_title(d) -> str: return d.find_element(By.CSS_SELECTOR, '#review-film h3').text.strip()
 
