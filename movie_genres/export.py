@@ -15,7 +15,7 @@ from .calibrate import fit_calibration, apply_calibration
 from .baseline import baseline_scores
 from .inference import GenreClassifier, TRAINING_ROWS
 from .hub import write_hub_files
-from .model import load_checkpoint, predict_probs, DEV_ROWS
+from .model import load_checkpoint, predict_probs, DEV_ROWS, VALID_ROWS
 from .data import load_splits, targets, read_labelled_csv
 
 # %% auto #0
@@ -264,7 +264,8 @@ def export_model(checkpoint: str|Path, # folder written by `train`
     "Export a checkpoint to an int8 ONNX model folder after a parity check, its decision rule tuned on dev; returns its `config.json`."
     model, tok, meta = load_checkpoint(checkpoint)
     splits, checkpoint = load_splits(data, labels=meta['labels']), Path(checkpoint)
-    if (checkpoint/DEV_ROWS).exists(): splits['dev'] = read_labelled_csv(checkpoint/DEV_ROWS, meta['labels'])   # the dev it trained with
+    for split, f in [('dev', DEV_ROWS), ('valid', VALID_ROWS)]:     # a model that learnt with replay: the rows it trained with
+        if (checkpoint/f).exists(): splits[split] = read_labelled_csv(checkpoint/f, meta['labels'])
     (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
     max_genres = label_cap(splits['fit'].genre_list, meta['labels']) if max_genres is None else max_genres or None
     with atomic_folder(out) as tmp:

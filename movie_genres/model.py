@@ -15,7 +15,7 @@ from .recipe import RecipeError
 from .tokens import configure_tokenizer, load_tokenizer_file, pad_token_id, encode_texts, pad_batch, length_batches
 
 # %% auto #0
-__all__ = ['MPNET_NAMES', 'MPNET_PARTS', 'TINY', 'DEV_ROWS', 'default_backbone', 'join_split_zip', 'mpnet_backbone',
+__all__ = ['MPNET_NAMES', 'MPNET_PARTS', 'TINY', 'DEV_ROWS', 'VALID_ROWS', 'default_backbone', 'join_split_zip', 'mpnet_backbone',
            'resolve_backbone', 'load_tokenizer', 'GenreModel', 'build_model', 'layer_stack', 'keep_bottom_layers',
            'GenreBatches', 'genre_dataloaders', 'genre_splitter', 'predict_probs', 'save_checkpoint', 'load_checkpoint',
            'graph_state_dict', 'load_model_folder']
@@ -226,7 +226,7 @@ def predict_probs(model: GenreModel, # the model
     return out
 
 # %% ../nbs/05_model.ipynb #c1237e78
-DEV_ROWS = 'dev_rows.csv'  # in a checkpoint that replayed its start's rows: the dev rows it was tuned on, which `export_model` tunes on again
+DEV_ROWS, VALID_ROWS = 'dev_rows.csv', 'valid_rows.csv'  # in a checkpoint that replayed its start's rows: its dev and validation rows, which `export_model` uses again
 
 def save_checkpoint(model: GenreModel, # the model
                     tok: Tokenizer, # its tokenizer

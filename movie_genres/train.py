@@ -15,7 +15,7 @@ from .data import (DataError, load_splits, targets, find_data, find_extra, RAW_C
                                description_hashes, format_genres, read_labels)
 from .evaluate import scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
-                                predict_probs, save_checkpoint, load_checkpoint, load_model_folder, TINY, DEV_ROWS)
+                                predict_probs, save_checkpoint, load_checkpoint, load_model_folder, TINY, DEV_ROWS, VALID_ROWS)
 from .inference import ModelError, TRAINING_ROWS
 from fastai.learner import Learner
 from fastai.callback.schedule import fit_one_cycle, lr_find  # patch Learner
@@ -155,7 +155,7 @@ def replay_splits(splits: dict, # the new rows' `load_splits` (e.g. a review's c
                   pool=None, # labelled CSV file(s) holding those rows, its original data first; default: `find_data()` and its extra files
                   seed: int=42, # the sample's seed
                  ) -> dict:
-    "`splits` with a sample of the starting model's own training rows joining `fit`, and its original dev rows joining `dev`."
+    "`splits` with a sample of the starting model's own training rows joining `fit`, and its original dev and validation rows joining theirs."
     labels = splits['labels']
     if seen is None: raise DataError("the starting model keeps no record of its training rows (training_rows.npy): give --replay 0")
     if pool is None:
@@ -167,10 +167,11 @@ def replay_splits(splits: dict, # the new rows' `load_splits` (e.g. a review's c
     rows = read_extra(pool, labels)
     rows = rows[~rows.description.isin(new) & ~rows.description.duplicated()]
     trained = rows[np.isin(description_hashes(rows.description), seen)]
-    dev = load_splits(pool[0], labels=labels)['dev']
-    dev = dev[~dev.description.isin(new) & ~np.isin(description_hashes(dev.description), seen)]
+    original = load_splits(pool[0], labels=labels)
+    unseen = lambda d: d[~d.description.isin(new) & ~np.isin(description_hashes(d.description), seen)]
     sample = trained.sample(min(len(trained), round(replay * len(splits['fit']))), random_state=seed)
-    return dict(splits, fit=pd.concat([splits['fit'], sample]), dev=pd.concat([splits['dev'], dev]), replayed=len(sample))
+    return dict(splits, fit=pd.concat([splits['fit'], sample]), dev=pd.concat([splits['dev'], unseen(original['dev'])]),
+                valid=pd.concat([splits['valid'], unseen(original['valid'])]), replayed=len(sample))
 
 # %% ../nbs/07_train.ipynb #69c9ac11
 def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
@@ -243,7 +244,8 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     if r.frozen_layers: meta['fit_probs_sha256'] = texts_sha256(fit_texts)
     save_checkpoint(model, tok, out, meta)
     np.save(out/TRAINING_ROWS, np.union1d(description_hashes(fit_texts), np.zeros(0, np.uint64) if seen is None else seen))
-    if 'replayed' in splits: _write_labelled(dev, out/DEV_ROWS)       # the dev rows it tuned on, for `export_model`
+    if 'replayed' in splits:                                 # the rows it was tuned and is judged on, for `export_model`
+        _write_labelled(dev, out/DEV_ROWS); _write_labelled(splits['valid'], out/VALID_ROWS)
     np.save(out/'dev_probs.npy', dev_probs)
     if r.frozen_layers: np.save(out/'fit_probs.npy', fit_probs)
     return meta
