@@ -12,7 +12,7 @@ dev rows as `export` tunes it. Results go to a JSON file that the report plots.
 """
 from __future__ import annotations
 import argparse, json, tempfile, time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 import numpy as np, pandas as pd
 
@@ -36,6 +36,7 @@ def main(argv=None):
     p.add_argument('--held-out', type=int, default=2000, help='catalogue films kept aside to score on')
     p.add_argument('--replay', type=float, default=4., help='replayed training rows per new row')
     p.add_argument('--base-epochs', type=int, default=3)
+    p.add_argument('--recipe', type=json.loads, default={}, help='changes to recipe.LEARN, as JSON, e.g. \'{"head_lr_mult": 1}\'')
     p.add_argument('--tiny', action='store_true', help='a smoke run on a tiny random model (its numbers mean nothing)')
     p.add_argument('--out', default='nbs/data/learn_gain.json')
     a = p.parse_args(argv)
@@ -62,7 +63,7 @@ def main(argv=None):
     judged = lambda model, tok, rule: dict(catalogue=score(model, tok, rule, held, labels), seed=score(model, tok, rule, seed['valid'], labels))
     base_model, base_tok, _ = load_model_folder(work/'base')
     results = dict(setting=__doc__.split('\n\n')[1].replace('\n', ' '), pool=len(pool), held_out=len(held), replay=a.replay,
-                   recipe=LEARN.__dict__, base=judged(base_model, base_tok, base_cfg), runs=[])
+                   recipe=asdict(replace(LEARN, **a.recipe)), base=judged(base_model, base_tok, base_cfg), runs=[])
     print('base', results['base'], flush=True)
     with tempfile.TemporaryDirectory() as tmp:                     # the review page's order over the pool, as a team sees it
         queue = ReviewQueue(GenreClassifier.load(work/'base'), pool[['title', 'description']], ReviewStore(Path(tmp)/'order.sqlite'))
@@ -75,7 +76,7 @@ def main(argv=None):
                 run = work/f'{strategy}-{n}-{s}'
                 corrections = pool.iloc[picks]
                 corrections.assign(genres=corrections.genre_list.map(format_genres))[['title', 'description', 'genres']].to_csv(work/'corrections.csv', index=False)
-                meta = train(replace(LEARN, seed=s), work/'corrections.csv', run, init=work/'base', replay=a.replay, progress=False,
+                meta = train(replace(LEARN, **a.recipe, seed=s), work/'corrections.csv', run, init=work/'base', replay=a.replay, progress=False,
                              limit=tiny.get('limit'))
                 model, tok, _ = load_checkpoint(run)
                 dev = read_labelled_csv(run/'dev_rows.csv', labels)
