@@ -6,7 +6,8 @@ and `imdb_extra.csv` only, exported to an int8 model folder as any model is. Its
 it never saw and whose genre mix differs (it was gathered genre by genre: War, History, Animation, Biography and
 Sport 3 to 7 times as frequent as in the seed). A person's corrections are the catalogue's IMDb labels. Each learnt
 model is scored on held-out catalogue rows and on the seed's validation split, with its decision rule tuned on its own
-dev rows as `export` tunes it. Results go to a JSON file that the report plots.
+dev rows as `export` tunes it (the base model's too: `base`; its folder's rule, tuned on its int8 scores, is
+`base_folder_rule`). Results go to a JSON file that the report plots.
 
     python tools/learn_gain.py --n 100 300 1000 --seeds 0 1 2 --out nbs/data/learn_gain.json
 """
@@ -25,6 +26,14 @@ def score(model, tok, rule: dict, rows: pd.DataFrame, labels: list[str]) -> dict
     p = predict_probs(model, tok, rows.description.tolist())
     s = multilabel_scores(targets(rows, labels), decide_matrix(p, np.array(rule['thresholds']), max_genres=rule['max_genres']))
     return dict(micro_f1=round(s['micro_f1'], 4), macro_f1=round(s['macro_f1'], 4))
+
+
+def retuned_rule(model, tok, dev, labels, max_genres) -> dict:
+    "The decision rule `export` would tune on these PyTorch probabilities of the dev rows (the learnt models' rules are tuned so)."
+    from movie_genres.data import targets
+    from movie_genres.export import decision_rule
+    from movie_genres.model import predict_probs
+    return decision_rule(predict_probs(model, tok, dev.description.tolist()), targets(dev, labels), max_genres)
 
 
 def main(argv=None):
@@ -63,7 +72,9 @@ def main(argv=None):
     judged = lambda model, tok, rule: dict(catalogue=score(model, tok, rule, held, labels), seed=score(model, tok, rule, seed['valid'], labels))
     base_model, base_tok, _ = load_model_folder(work/'base')
     results = dict(setting=__doc__.split('\n\n')[1].replace('\n', ' '), pool=len(pool), held_out=len(held), replay=a.replay,
-                   recipe=asdict(replace(LEARN, **a.recipe)), base=judged(base_model, base_tok, base_cfg), runs=[])
+                   recipe=asdict(replace(LEARN, **a.recipe)), runs=[],
+                   base=judged(base_model, base_tok, retuned_rule(base_model, base_tok, seed['dev'], labels, base_cfg['max_genres'])),
+                   base_folder_rule=judged(base_model, base_tok, base_cfg))
     print('base', results['base'], flush=True)
     with tempfile.TemporaryDirectory() as tmp:                     # the review page's order over the pool, as a team sees it
         queue = ReviewQueue(GenreClassifier.load(work/'base'), pool[['title', 'description']], ReviewStore(Path(tmp)/'order.sqlite'))
