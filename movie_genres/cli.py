@@ -100,7 +100,7 @@ def _predict_args(sub) -> argparse.ArgumentParser:
     s.add_argument('--workers', type=_positive, help='with --engine ray: model workers; default: one per CPU')
     s.add_argument('--threads', type=_positive, default=1, help='with --engine ray: onnxruntime threads per worker')
     s.add_argument('--format', choices=['parquet', 'csv'], default='parquet', help='with --engine ray: part files to write')
-    s.add_argument('--batch-rows', type=_positive, default=1024, help='with --engine ray: rows per batch given to a worker')
+    s.add_argument('--batch-rows', type=_positive, default=1024, help='with --engine ray: rows a worker scores (and hands to the writer) at a time')
     return s
 
 _HEADLINE = ['micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'genres_per_movie']

@@ -15,7 +15,7 @@ from .inference import GenreClassifier, ModelError, model_folder, serving_cores,
 
 # %% auto #0
 __all__ = ['RAY_MISSING', 'FORMATS', 'IO_CPUS', 'EngineError', 'import_ray', 'is_url', 'input_files', 'check_input_file',
-           'model_files', 'GenrePredictor', 'start_ray', 'predict_dataset']
+           'model_files', 'GenrePredictor', 'classify_batches', 'start_ray', 'predict_dataset']
 
 # %% ../nbs/13_distributed.ipynb #3b42b738
 class EngineError(UserError, RuntimeError):
@@ -80,7 +80,7 @@ def model_files(path: str|Path|None=None, # model folder or Hugging Face reposit
     return {f: (path/f).read_bytes() for f in MODEL_FILES}
 
 class GenrePredictor:
-    "Ray Data callable class: loads the classifier once per worker, then `predict_frame` on every pandas batch."
+    "The classifier loaded from `model_files()` (or a Ray reference to them); called on a pandas batch, `predict_frame`."
     def __init__(self,
                  files, # `model_files()`, or a Ray object reference to them (held by the driver for the whole job)
                  threads: int=1, # onnxruntime threads per worker
@@ -92,6 +92,21 @@ class GenrePredictor:
         self.clf = GenreClassifier.load(folder, threads=threads, uncapped=uncapped)
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame: return predict_frame(self.clf, batch)
+
+# %% ../nbs/13_distributed.ipynb #19dc64f0
+_WORKER_PREDICTOR: dict = {}   # this process's loaded model: {(model reference, threads, uncapped): GenrePredictor}
+
+def classify_batches(batch: pd.DataFrame, # a block of input rows
+                     files, # `model_files()`, or a Ray object reference to them
+                     threads: int=1, # onnxruntime threads per worker
+                     uncapped: bool=False, # the uncapped decision rule
+                     batch_rows: int=1024, # rows scored (and handed to the writer) at a time
+                    ):
+    "Ray Data task function: yields `batch` with its genres, `batch_rows` rows at a time, the model loaded once per process."
+    key = (files.hex() if hasattr(files, 'hex') else id(files), threads, uncapped)
+    if key not in _WORKER_PREDICTOR: _WORKER_PREDICTOR.clear(); _WORKER_PREDICTOR[key] = GenrePredictor(files, threads, uncapped)
+    predictor = _WORKER_PREDICTOR[key]
+    for start in range(0, len(batch), batch_rows): yield predictor(batch.iloc[start:start + batch_rows])
 
 # %% ../nbs/13_distributed.ipynb #a947dca8
 def start_ray(address: str|None=None, # a running cluster to join; None: start a local instance
@@ -119,14 +134,16 @@ def _root_cause(e: BaseException) -> str:
     last = [l for l in msg if l.strip() and not l.startswith(' ')]
     return (last[-1] if last else type(e).__name__)[:300]
 
-IO_CPUS = 0  # reading and writing are light next to the model, and must never wait for a CPU the workers hold
+IO_CPUS = 0  # a read apart from the model is light, and must never wait for a CPU the model holds
 
-def _read(ray, files: list[str], fmt: str, columns: list[str]):
+def _read(ray, files: list[str], fmt: str, columns: list[str], fused: bool, cpus: int):
+    "Ray's reader: one task per CSV file asking for the model's `cpus` (`fused`: Ray runs it in the scoring task), else light tasks."
     if fmt == 'parquet': return ray.data.read_parquet(files, num_cpus=IO_CPUS)
     import pyarrow as pa, pyarrow.csv as pacsv
     text = pacsv.ConvertOptions(column_types={c: pa.string() for c in columns}, strings_can_be_null=False,
                                 quoted_strings_can_be_null=False)
-    return ray.data.read_csv(files, convert_options=text, num_cpus=IO_CPUS)
+    where = dict(num_cpus=cpus, override_num_blocks=len(files)) if fused else dict(num_cpus=IO_CPUS)
+    return ray.data.read_csv(files, convert_options=text, **where)
 
 def predict_dataset(inp: str|Path, # CSV/Parquet file, folder of them, or object-store URL
                     out: str|Path, # output folder (or object-store URL) for the part files
@@ -135,7 +152,7 @@ def predict_dataset(inp: str|Path, # CSV/Parquet file, folder of them, or object
                     workers: int|None=None, # model workers; default: every CPU Ray has
                     threads: int=1, # onnxruntime threads per worker
                     output_format: str='parquet', # 'parquet' or 'csv'
-                    batch_rows: int=1024, # rows per batch handed to a worker
+                    batch_rows: int=1024, # rows scored (and handed to the writer) at a time
                     uncapped: bool=False, # the uncapped decision rule
                     progress: bool=True, # Ray Data's progress bars
                     cores: int|None=None, # CPUs of a local Ray instance; default: every core this process may use (`serving_cores`)
@@ -149,17 +166,21 @@ def predict_dataset(inp: str|Path, # CSV/Parquet file, folder of them, or object
     started = start_ray(address, (workers * threads if workers else cores or serving_cores()) if not address else None)
     startup = time.time() - t0
     try:
-        cpus = int(ray.cluster_resources().get('CPU', 1))
+        cpus, asked = int(ray.cluster_resources().get('CPU', 1)), workers
         workers = workers or max(1, cpus // threads)
+        limit = dict(concurrency=workers) if asked and not started else {}   # a local instance of our own has their CPUs only
         model_ref = ray.put(files_for_workers)    # held here until the job ends, so a restarted worker finds it
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = progress; ctx.execution_options.preserve_order = True
         if not progress: logging.getLogger('ray.data').setLevel(logging.WARNING)
-        ds = _read(ray, files, fmt, columns).map_batches(
-            GenrePredictor, fn_constructor_kwargs=dict(files=model_ref, threads=threads, uncapped=uncapped),
-            batch_format='pandas', batch_size=batch_rows, concurrency=workers, num_cpus=threads)
+        fused = fmt == 'csv' and len(files) >= workers and not is_url(files[0])   # a task per file reads, scores and writes it
+        ds = _read(ray, files, fmt, columns, fused, threads)
+        if not fused: ds = ds.repartition(target_num_rows_per_block=batch_rows)    # blocks of batch_rows rows for the scoring tasks to share
+        ds = ds.map_batches(
+            classify_batches, fn_kwargs=dict(files=model_ref, threads=threads, uncapped=uncapped, batch_rows=batch_rows),
+            batch_format='pandas', batch_size=None if fused else batch_rows, num_cpus=threads, **limit)
         t1 = time.time()
-        write = lambda dest: getattr(ds, f'write_{output_format}')(str(dest), ray_remote_args=dict(num_cpus=IO_CPUS))
+        write = lambda dest: getattr(ds, f'write_{output_format}')(str(dest), ray_remote_args=dict(num_cpus=threads), **limit)
         try:
             if is_url(out): write(out); rows = None
             else:

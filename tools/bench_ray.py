@@ -71,7 +71,7 @@ def main(argv=None):
             print(runs[-1], flush=True); save()
         for w in a.workers:
             r = timed([cli, 'predict', '--engine', 'ray', '--workers', str(w), '--input', str(work/'parts'),
-                       '--output', str(work/f'ray-{w}')], watch=r'MapWorker\(MapBatches\(GenrePredictor')
+                       '--output', str(work/f'ray-{w}')], watch=r'MapBatches\(classify_batches')
             m = re.search(r'in ([\d.]+) s.*?Ray start-up ([\d.]+) s', r['stderr'])
             runs.append(dict(engine=f'Ray Data, {w} worker{"s" if w > 1 else ""}', workers=w, **r, rows_per_s=round(a.rows / r['seconds'], 1),
                              job_seconds=float(m[1]) if m else None, startup_seconds=float(m[2]) if m else None))
