@@ -62,7 +62,8 @@ def apply_calibration(scores, # the graph's probabilities, (movies, genres) or o
 # %% ../nbs/02_calibrate.ipynb #6e3a74b4
 def calibration_cv(scores, # dev scores (movies, genres)
                    y_true, # dev scores and labels
-                   shrink: float|None=100., # as in `fit_calibration`; 'none' scores the uncalibrated scores
+                   shrink: float|None=100., # as in `fit_calibration`
+                   calibrated: bool=True, # False: score the scores as they are (the baseline a calibration must beat)
                    folds: int=5, # folds of the cross-validation
                    seeds: int=3, # shuffles averaged over
                   ) -> dict:
@@ -74,7 +75,7 @@ def calibration_cv(scores, # dev scores (movies, genres)
         out, idx = np.zeros_like(s), np.random.default_rng(seed).permutation(len(s))
         for part in np.array_split(idx, folds):
             rest = np.setdiff1d(idx, part)
-            out[part] = s[part] if shrink == 'none' else apply_calibration(s[part], fit_calibration(s[rest], y[rest], shrink))
+            out[part] = s[part] if not calibrated else apply_calibration(s[part], fit_calibration(s[rest], y[rest], shrink))
         p, bins = np.clip(out, 1e-7, 1 - 1e-7), calibration_bins(out, y)
         res.append([expected_calibration_error(out, y), -(y * np.log(p) + (1 - y) * np.log1p(-p)).mean(),
                     bins[bins.pairs >= 100].gap.abs().max()])
