@@ -46,6 +46,8 @@ def main(argv=None):
     p.add_argument('--replay', type=float, default=4., help='replayed training rows per new row')
     p.add_argument('--base-epochs', type=int, default=3)
     p.add_argument('--recipe', type=json.loads, default={}, help='changes to recipe.LEARN, as JSON, e.g. \'{"head_lr_mult": 1}\'')
+    p.add_argument('--strategies', nargs='+', default=['review', 'random'], choices=['review', 'random', 'spread'],
+                   help="how the N films are chosen: the Review tab's order, at random, or each genre's least certain in turn")
     p.add_argument('--tiny', action='store_true', help='a smoke run on a tiny random model (its numbers mean nothing)')
     p.add_argument('--out', default='nbs/data/learn_gain.json')
     a = p.parse_args(argv)
@@ -80,10 +82,15 @@ def main(argv=None):
         queue = ReviewQueue(GenreClassifier.load(work/'base'), pool[['title', 'description']], ReviewStore(Path(tmp)/'order.sqlite'))
     where = {f'{h:016x}': i for i, h in enumerate(description_hashes(pool.description))}
     review_order = [where[h] for h in queue.order]
+    wrong = np.where(queue.chosen, 1 - queue.probs, queue.probs)          # each genre's expected error, film by film
+    rows = np.array([where[h] for h in queue.films.description_hash])
+    by_genre = [rows[np.argsort(-wrong[:, g], kind='stable')] for g in range(wrong.shape[1])]
+    spread_order = list(dict.fromkeys(int(f) for rank in zip(*by_genre) for f in rank))   # the genres in turn
     for n in a.n:
-        for strategy in ['review', 'random']:
+        for strategy in a.strategies:
             for s in a.seeds:
-                picks = review_order[:n] if strategy == 'review' else np.random.default_rng(s).choice(len(pool), n, replace=False)
+                picks = (review_order[:n] if strategy == 'review' else spread_order[:n] if strategy == 'spread'
+                         else np.random.default_rng(s).choice(len(pool), n, replace=False))
                 run = work/f'{strategy}-{n}-{s}'
                 corrections = pool.iloc[picks]
                 corrections.assign(genres=corrections.genre_list.map(format_genres))[['title', 'description', 'genres']].to_csv(work/'corrections.csv', index=False)
