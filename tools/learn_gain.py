@@ -19,13 +19,15 @@ import numpy as np, pandas as pd
 
 
 def score(model, tok, rule: dict, rows: pd.DataFrame, labels: list[str]) -> dict:
-    "Micro-/macro-F1 of a PyTorch model on `rows` under a decision rule (`export.decision_rule`'s keys)."
+    "Micro-/macro-F1 of a PyTorch model on `rows` under a decision rule (`export.decision_rule`'s keys), and its micro average precision."
     from movie_genres.data import targets
     from movie_genres.evaluate import multilabel_scores, decide_matrix
     from movie_genres.model import predict_probs
-    p = predict_probs(model, tok, rows.description.tolist())
-    s = multilabel_scores(targets(rows, labels), decide_matrix(p, np.array(rule['thresholds']), max_genres=rule['max_genres']))
-    return dict(micro_f1=round(s['micro_f1'], 4), macro_f1=round(s['macro_f1'], 4))
+    from sklearn.metrics import average_precision_score
+    p, y = predict_probs(model, tok, rows.description.tolist()), targets(rows, labels)
+    s = multilabel_scores(y, decide_matrix(p, np.array(rule['thresholds']), max_genres=rule['max_genres']))
+    return dict(micro_f1=round(s['micro_f1'], 4), macro_f1=round(s['macro_f1'], 4),
+                micro_ap=round(float(average_precision_score(y, p, average='micro')), 4))   # the ranking, free of any rule
 
 
 def retuned_rule(model, tok, dev, labels, max_genres) -> dict:
@@ -46,8 +48,9 @@ def main(argv=None):
     p.add_argument('--replay', type=float, default=4., help='replayed training rows per new row')
     p.add_argument('--base-epochs', type=int, default=3)
     p.add_argument('--recipe', type=json.loads, default={}, help='changes to recipe.LEARN, as JSON, e.g. \'{"head_lr_mult": 1}\'')
-    p.add_argument('--strategies', nargs='+', default=['review', 'random'], choices=['review', 'random', 'spread'],
-                   help="how the N films are chosen: the Review tab's order, at random, or each genre's least certain in turn")
+    p.add_argument('--strategies', nargs='+', default=['review', 'random'], choices=['review', 'random', 'spread', 'rounds'],
+                   help="how the N films are chosen: the Review tab's order, at random, each genre's least certain in turn, or the "
+                        "Review tab's order in rounds (the films of the next N in the order of the model learnt from the last N's)")
     p.add_argument('--tiny', action='store_true', help='a smoke run on a tiny random model (its numbers mean nothing)')
     p.add_argument('--out', default='nbs/data/learn_gain.json')
     a = p.parse_args(argv)
@@ -78,19 +81,27 @@ def main(argv=None):
                    base=judged(base_model, base_tok, retuned_rule(base_model, base_tok, seed['dev'], labels, base_cfg['max_genres'])),
                    base_folder_rule=judged(base_model, base_tok, base_cfg))
     print('base', results['base'], flush=True)
-    with tempfile.TemporaryDirectory() as tmp:                     # the review page's order over the pool, as a team sees it
-        queue = ReviewQueue(GenreClassifier.load(work/'base'), pool[['title', 'description']], ReviewStore(Path(tmp)/'order.sqlite'))
     where = {f'{h:016x}': i for i, h in enumerate(description_hashes(pool.description))}
-    review_order = [where[h] for h in queue.order]
+    def queue_order(folder):
+        "The Review tab's queue over the pool under the model folder `folder`, and its order as pool row numbers."
+        with tempfile.TemporaryDirectory() as tmp:
+            queue = ReviewQueue(GenreClassifier.load(folder), pool[['title', 'description']], ReviewStore(Path(tmp)/'order.sqlite'))
+        return queue, [where[h] for h in queue.order]
+    queue, review_order = queue_order(work/'base')                  # the review page's order over the pool, as a team sees it
     wrong = np.where(queue.chosen, 1 - queue.probs, queue.probs)          # each genre's expected error, film by film
     rows = np.array([where[h] for h in queue.films.description_hash])
     by_genre = [rows[np.argsort(-wrong[:, g], kind='stable')] for g in range(wrong.shape[1])]
     spread_order = list(dict.fromkeys(int(f) for rank in zip(*by_genre) for f in rank))   # the genres in turn
-    for n in a.n:
-        for strategy in a.strategies:
-            for s in a.seeds:
-                picks = (review_order[:n] if strategy == 'review' else spread_order[:n] if strategy == 'spread'
-                         else np.random.default_rng(s).choice(len(pool), n, replace=False))
+    reviewed = {}                          # rounds: each seed's corrections so far and the model folder learnt from them
+    for n in sorted(a.n):
+        for s in a.seeds:
+            for strategy in a.strategies:
+                if strategy == 'rounds':       # the films nobody reviewed yet, in the order of the model learnt so far
+                    done, folder = reviewed.get(s, ([], work/'base'))
+                    order, was = review_order if not done else queue_order(folder)[1], set(done)
+                    picks = done + [i for i in order if i not in was][:n - len(done)]
+                else: picks = (review_order[:n] if strategy == 'review' else spread_order[:n] if strategy == 'spread'
+                               else np.random.default_rng(s).choice(len(pool), n, replace=False))
                 run = work/f'{strategy}-{n}-{s}'
                 corrections = pool.iloc[picks]
                 corrections.assign(genres=corrections.genre_list.map(format_genres))[['title', 'description', 'genres']].to_csv(work/'corrections.csv', index=False)
@@ -101,6 +112,10 @@ def main(argv=None):
                 rule = decision_rule(np.load(run/'dev_probs.npy'), targets(dev, labels), base_cfg['max_genres'])
                 row = dict(n=n, strategy=strategy, run_seed=s, **judged(model, tok, rule), train_seconds=meta['train_seconds'])
                 results['runs'].append(row); print(row, flush=True)
+                Path(a.out).write_text(json.dumps(results, indent=1) + '\n')     # a run at a time: an interrupted record keeps its runs
+                if strategy == 'rounds' and n < max(a.n):                        # the team's next session reviews with this model
+                    export_model(run, work/f'{run.name}-model', f1_tol=0.05 if a.tiny else 0.01)
+                    reviewed[s] = (list(picks), work/f'{run.name}-model')
                 for f in ['model.pt', 'dev_probs.npy']: (run/f).unlink()        # keep the record, not the weights
     results['seconds'] = round(time.time() - t0)
     Path(a.out).write_text(json.dumps(results, indent=1) + '\n')
