@@ -20,9 +20,9 @@ from .data import load_splits, targets, read_labelled_csv
 
 # %% auto #0
 __all__ = ['QUANTIZATION', 'FEW_DEV_ROWS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights',
-           'bake_optimizations', 'set_calibrated_logits', 'ParityError', 'check_parity', 'decision_rule',
-           'release_metrics', 'pick_examples', 'calibration_metrics', 'validation_metrics', 'export_model',
-           'retune_model']
+           'int8_products_exact', 'bake_optimizations', 'set_calibrated_logits', 'ParityError', 'check_parity',
+           'decision_rule', 'release_metrics', 'pick_examples', 'calibration_metrics', 'validation_metrics',
+           'export_model', 'retune_model']
 
 # %% ../nbs/11_export.ipynb #4a4abbcb
 class _Probabilities(torch.nn.Module):
@@ -110,6 +110,18 @@ def narrow_int8_weights(src: str|Path, # int8 ONNX model (from `quantize_int8(..
         narrowed += 1
     onnx.save(m, str(dst))
     return narrowed
+
+# %% ../nbs/11_export.ipynb #9689b693
+def int8_products_exact() -> bool:
+    "Whether onnxruntime sums u8 × s8 products exactly on this CPU (VNNI, AMX), not in saturating 16-bit pairs (AVX2 alone)."
+    import onnx, onnxruntime as ort
+    from onnx import helper as oh, numpy_helper as nh
+    w = np.full((64, 1), 127, np.int8)
+    g = oh.make_graph([oh.make_node('MatMulInteger', ['x', 'w'], ['y'])], 'edge', [oh.make_tensor_value_info('x', onnx.TensorProto.UINT8, ['n', 64])],
+                      [oh.make_tensor_value_info('y', onnx.TensorProto.INT32, ['n', 1])], [nh.from_array(w, 'w')])
+    m = oh.make_model(g, opset_imports=[oh.make_opsetid('', 17)])
+    s = ort.InferenceSession(m.SerializeToString(), providers=['CPUExecutionProvider'])
+    return int(s.run(None, {'x': np.full((1, 64), 255, np.uint8)})[0][0, 0]) == 255 * 127 * 64
 
 # %% ../nbs/11_export.ipynb #c06d0bdf
 def bake_optimizations(src: str|Path, # ONNX graph
