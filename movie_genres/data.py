@@ -15,10 +15,10 @@ import numpy as np, pandas as pd
 __all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REFERENCE_LABELS', 'CSV_ERRORS', 'UserError',
            'DataError', 'cache_dir', 'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra',
            'fetch_data', 'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres',
-           'encode_genres', 'relabel', 'clean_description', 'description_hashes', 'csv_error', 'require_columns',
-           'read_csv_checked', 'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset',
-           'read_extra', 'genre_counts', 'plot_genre_distribution', 'label_cap', 'speaks_imdb', 'atomic_folder',
-           'label_counts', 'prepare', 'load_prepared', 'load_splits', 'targets']
+           'encode_genres', 'relabel', 'clean_description', 'description_hashes', 'model_text', 'csv_error',
+           'require_columns', 'read_csv_checked', 'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split',
+           'split_dataset', 'read_extra', 'genre_counts', 'plot_genre_distribution', 'label_cap', 'speaks_imdb',
+           'atomic_folder', 'label_counts', 'prepare', 'load_prepared', 'load_splits', 'targets']
 
 # %% ../nbs/00_data.ipynb #25209ce4
 class UserError(Exception):
@@ -232,6 +232,15 @@ def description_hashes(texts, # descriptions, raw or cleaned
     "A 64-bit fingerprint (uint64) of each description's cleaned text (`clean_description`)."
     digest = lambda t: int.from_bytes(hashlib.sha256(clean_description(t).encode()).digest()[:8], 'big')
     return np.array([digest(t) for t in texts], dtype=np.uint64)
+
+# %% ../nbs/00_data.ipynb #6982312d
+def model_text(description, # the film's description, raw or cleaned
+               title=None, # its title, if known (anything not a string counts as none)
+              ) -> str:
+    "The text the model reads: `Title. description`, or the description alone when there is no title (or no description)."
+    d, t = clean_description(description), clean_description(title)
+    if not (d and t): return d
+    return f"{t} {d}" if t[-1] in '.!?' else f"{t}. {d}"
 
 # %% ../nbs/00_data.ipynb #8c67ee00
 CSV_ERRORS = (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError)  # what reading a bad CSV raises

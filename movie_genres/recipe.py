@@ -23,6 +23,7 @@ class Recipe:
     lr: float = 2e-4 # encoder learning rate (peak)
     head_lr_mult: float = 10. # head learning rate = lr * this
     max_length: int = 128 # tokens kept per description
+    titles: float = 0. # share of rows (fit and dev) that read their title before the description (`train.model_texts`); 0: descriptions alone
     pos_weight_power: float = 0. # up-weight rare genres' positives by (neg/pos)^this; 0 = plain BCE
     n_layers: int|None = None # keep only the backbone's bottom `n_layers` layers (a faster student)
     frozen_layers: int = 0 # freeze the bottom N layers and train on their output, computed once and cached (`layer_cache`)

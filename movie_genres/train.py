@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .recipe import Recipe, Release, RELEASE
 from .data import (DataError, load_splits, targets, find_data, find_extra, RAW_CSV_NAME, read_extra, data_labels,
-                               description_hashes, format_genres, read_labels)
+                               description_hashes, format_genres, read_labels, model_text)
 from .evaluate import scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, load_model_folder, TINY, DEV_ROWS, VALID_ROWS)
@@ -28,7 +28,7 @@ from .layer_cache import layer_cache as cached
 
 # %% auto #0
 __all__ = ['micro_f1', 'macro_f1', 'f1_tuned', 'dev_metrics', 'DistillBCE', 'texts_sha256', 'teacher_probs', 'save_teacher_probs',
-           'make_learner', 'load_init', 'replay_splits', 'train', 'release']
+           'make_learner', 'load_init', 'replay_splits', 'model_texts', 'train', 'release']
 
 # %% ../nbs/07_train.ipynb #43e481aa
 def micro_f1(probs, # dev probabilities
@@ -173,6 +173,15 @@ def replay_splits(splits: dict, # the new rows' `load_splits` (e.g. a review's c
     return dict(splits, fit=pd.concat([splits['fit'], sample]), dev=pd.concat([splits['dev'], unseen(original['dev'])]),
                 valid=pd.concat([splits['valid'], unseen(original['valid'])]), replayed=len(sample))
 
+# %% ../nbs/07_train.ipynb #b18bae2a
+def model_texts(rows: pd.DataFrame, # rows with `description` and `title` columns (`load_splits`)
+                titles: float=0., # the share of rows that read their title (`Recipe.titles`)
+               ) -> list[str]:
+    "What the model reads for each row: `Title. description` for a `titles` share of the rows (by fingerprint), else the description."
+    if not titles: return rows.description.tolist()
+    with_title = description_hashes(rows.description) % 1000 < round(titles * 1000)
+    return [model_text(d, t if w else None) for d, t, w in zip(rows.description, rows.title, with_title)]
+
 # %% ../nbs/07_train.ipynb #69c9ac11
 def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
           data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: `find_data()`
@@ -204,16 +213,16 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
         tok = load_tokenizer(r.backbone, r.max_length)
         model = build_model(len(labels), r.backbone, dropout=r.dropout, n_layers=r.n_layers, **(TINY if tiny else {}), pretrained=not tiny)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    fit_texts, y_train = fit.description.tolist(), y_fit
+    fit_texts, dev_texts, y_train = model_texts(fit, r.titles), model_texts(dev, r.titles), y_fit
     if teacher is not None:
         p_teacher = np.asarray(teacher, np.float32) if isinstance(teacher, np.ndarray) else teacher_probs(teacher, fit_texts, labels)
         if len(p_teacher) != len(fit_texts): raise DataError(f"{len(p_teacher)} teacher probabilities for {len(fit_texts)} training rows")
         y_train = np.concatenate([y_fit, p_teacher], 1)
     if r.frozen_layers:                                    # the bottom layers run once, over fit then dev rows; the top trains
-        cache = cached(bottom_encoder(model, r.frozen_layers), tok, fit_texts + dev.description.tolist(), layer_cache, progress=progress)
+        cache = cached(bottom_encoder(model, r.frozen_layers), tok, fit_texts + dev_texts, layer_cache, progress=progress)
         fit_rows, dev_rows = np.arange(len(fit)), len(fit) + np.arange(len(dev))
         trained, dls = TopLayers(model, r.frozen_layers), cached_dataloaders(cache, fit_rows, y_train, dev_rows, y_dev, bs=r.bs, seed=r.seed)
-    else: trained, dls = model, genre_dataloaders(tok, fit_texts, y_train, dev.description, y_dev, bs=r.bs, seed=r.seed)
+    else: trained, dls = model, genre_dataloaders(tok, fit_texts, y_train, dev_texts, y_dev, bs=r.bs, seed=r.seed)
     learn = make_learner(trained, dls, y_fit, r.pos_weight_power, r.wd, path=out, distill_weight=r.distill_weight if teacher is not None else 0.)
     cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
     if progress: learn.fit_one_cycle(r.epochs, slice(r.lr, r.lr * r.head_lr_mult), cbs=cbs)
@@ -225,7 +234,7 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     if r.frozen_layers:                                    # scored from the cache: the fit rows' too, for `teacher_probs`
         top = learn.model.float().cpu().eval(); model = merge_top(model, top).eval()
         dev_probs, fit_probs = cached_probs(top, cache, dev_rows), cached_probs(top, cache, fit_rows)
-    else: model = learn.model.float().cpu().eval(); dev_probs = predict_probs(model, tok, dev.description.tolist())
+    else: model = learn.model.float().cpu().eval(); dev_probs = predict_probs(model, tok, dev_texts)
     thresholds = tune_thresholds(dev_probs, y_dev)
     dev_scores = scores_at(dev_probs, y_dev, thresholds, labels)
     teachers = ([] if teacher is None else ['(probabilities given)'] if isinstance(teacher, np.ndarray)
@@ -243,7 +252,7 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
                 device=torch.cuda.get_device_name() if torch.cuda.is_available() else f'cpu x{torch.get_num_threads()}')
     if r.frozen_layers: meta['fit_probs_sha256'] = texts_sha256(fit_texts)
     save_checkpoint(model, tok, out, meta)
-    np.save(out/TRAINING_ROWS, np.union1d(description_hashes(fit_texts), np.zeros(0, np.uint64) if seen is None else seen))
+    np.save(out/TRAINING_ROWS, np.union1d(description_hashes(fit.description), np.zeros(0, np.uint64) if seen is None else seen))
     if 'replayed' in splits:                                 # the rows it was tuned and is judged on, for `export_model`
         _write_labelled(dev, out/DEV_ROWS); _write_labelled(splits['valid'], out/VALID_ROWS)
     np.save(out/'dev_probs.npy', dev_probs)
@@ -270,13 +279,14 @@ def release(out: str|Path='candidates/release', # folder for the teachers, their
             if not (out/name/'checkpoint.json').exists(): train(recipe, data, out/name, extra=extra, **train_kw)
         splits = load_splits(data, extra, labels); fit = splits['fit']
         if train_kw.get('limit'): fit = fit.head(train_kw['limit'])
-        save_teacher_probs([out/n for n in plan.teachers], fit.description.tolist(), splits['labels'], probs[0])
+        save_teacher_probs([out/n for n in plan.teachers], model_texts(fit, plan.student.titles), splits['labels'], probs[0])
     meta, last = train(plan.student, data, out/'student', teacher=probs, extra=extra, **train_kw), out/'student'
     if plan.seed_stage:                                    # the seed's fit rows come first in every fit split
         splits, seed_fit, limit = load_splits(data, extra, labels), load_splits(data, labels=labels)['fit'], train_kw.get('limit')
         fit = splits['fit'].head(limit) if limit else splits['fit']
         if limit: seed_fit = seed_fit.head(limit)
         if fit.description.head(len(seed_fit)).tolist() != seed_fit.description.tolist(): raise ValueError('seed rows out of order')
-        p_seed = teacher_probs(probs, fit.description.tolist(), splits['labels'])[:len(seed_fit)]
+        if plan.seed_stage.titles != plan.student.titles: raise ValueError('the seed stage reads titles as the student does: give both the same titles')
+        p_seed = teacher_probs(probs, model_texts(fit, plan.student.titles), splits['labels'])[:len(seed_fit)]
         meta, last = train(plan.seed_stage, data, out/'student-seed', teacher=p_seed, init=last, **train_kw), out/'student-seed'
     return dict(meta, checkpoint=str(last))
