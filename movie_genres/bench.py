@@ -15,8 +15,8 @@ from .inference import GenreClassifier, default_model_dir, model_folder, SLOW_FU
 
 # %% auto #0
 __all__ = ['REFERENCE_SHAPE', 'QUICK_REFERENCE', 'ALONE', 'BARE_GRADIO', 'System', 'batched_proba', 'onnx_system', 'torch_system',
-           'build_reference_standin', 'tfidf_system', 'run_bench', 'machine_facts', 'serving_import_check',
-           'format_table', 'bench', 'alone_latency', 'ablation', 'startup_times']
+           'build_reference_standin', 'tfidf_system', 'run_bench', 'int8_instructions', 'machine_facts',
+           'serving_import_check', 'format_table', 'bench', 'alone_latency', 'ablation', 'startup_times']
 
 # %% ../nbs/18_bench.ipynb #e80f1595
 class System:
@@ -177,11 +177,19 @@ def run_bench(systems: list[System], # the systems to time
     return dict(systems=out, n_texts=len(texts), n_latency=len(lat_texts), rounds=rounds, machine=machine_facts())
 
 # %% ../nbs/18_bench.ipynb #e0a0a091
+def int8_instructions(flags: list[str], # the CPU's flags (`/proc/cpuinfo`)
+                     ) -> str:
+    "The widest int8 dot-product instructions among `flags`: what onnxruntime's int8 kernels run on (and so their speed)."
+    for flag, name in [('amx_int8', 'AMX'), ('avx512_vnni', 'AVX-512 VNNI'), ('avx_vnni', 'AVX-VNNI'), ('avx512bw', 'AVX-512'), ('avx2', 'AVX2')]:
+        if flag in flags: return name
+    return 'no AVX2'
+
 def machine_facts() -> dict:
-    "Cores, CPU, library versions and thread settings the numbers were measured with."
-    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor()) \
-          if Path('/proc/cpuinfo').exists() else platform.processor()
-    return dict(cores=os.cpu_count(), cpu=cpu, python=platform.python_version(), onnxruntime=ort.__version__,
+    "Cores, CPU (its name and int8 instructions), library versions and thread settings the numbers were measured with."
+    info = Path('/proc/cpuinfo').read_text().splitlines() if Path('/proc/cpuinfo').exists() else []
+    cpu = next((l.split(':', 1)[1].strip() for l in info if l.startswith('model name')), platform.processor())
+    flags = next((l.split(':', 1)[1].split() for l in info if l.startswith('flags')), [])
+    return dict(cores=os.cpu_count(), cpu=cpu, int8=int8_instructions(flags), python=platform.python_version(), onnxruntime=ort.__version__,
                 intra_op_threads=serving_cores(), inter_op_threads=1, graph_optimization='ORT_ENABLE_ALL',
                 numpy=np.__version__, platform=platform.platform())
 
@@ -206,7 +214,7 @@ def format_table(bench: dict, # `run_bench`'s result
         f1 = f"{r['micro_f1']}" + (' (reported)' if r['micro_f1_source'] == 'reported' else '')
         lines.append(f'| {name} | ' + ' | '.join(str(r[c]) if c != 'micro_f1' else f1 for c in cols) + f' | {x} |')
     m = bench['machine']
-    lines.append(f"\n{m['cores']} cores ({m['cpu']}), onnxruntime {m['onnxruntime']}, {m['intra_op_threads']} intra-op threads, "
+    lines.append(f"\n{m['cores']} cores ({m['cpu']}{', ' + m['int8'] if 'int8' in m else ''}), onnxruntime {m['onnxruntime']}, {m['intra_op_threads']} intra-op threads, "
                  f"{bench['n_texts']} descriptions, {bench['n_latency']} latency samples, {bench['rounds']} throughput rounds")
     return '\n'.join(lines)
 

@@ -5,9 +5,11 @@ sums them in pairs in 16 bits, which saturates for 8-bit weights. The shipped mo
 (11_export) never saturate, so both paths must agree. `make test` installs QEMU (Debian's qemu-user).
 """
 import json, platform, shutil, subprocess, sys
+from pathlib import Path
 import numpy as np, pytest
 from movie_genres.inference import GenreClassifier
 
+PINNED = Path(__file__).resolve().parents[1]/'nbs'/'data'/'shipped_valid_probs.npz'   # the 931 validation films' probabilities, AVX2
 AVX2_ONLY = 'EPYC-Milan'    # QEMU's model of an AMD EPYC 7003: AVX2, no AVX-512, no VNNI
 pytestmark = pytest.mark.skipif(platform.machine() != 'x86_64', reason='the int8 kernels compared are x86 ones')
 
@@ -40,6 +42,8 @@ def test_shipped_model_same_answer_on_avx2_only_cpu(data_dir):
     clf = GenreClassifier.load()
     assert np.abs(here - avx2).max() < 0.02, np.abs(here - avx2).max()      # with 8-bit weights: 0.13 on these six
     assert (clf.decisions(here) == clf.decisions(avx2)).all()
+    with np.load(PINNED) as z: pinned = z['probs'][:len(texts)] / 65535     # the notebook's pinned probabilities (08_inference)
+    for scores in (here, avx2): assert np.abs(clf.calibrate(scores) - pinned).max() < 0.05
 
 
 def test_eight_bit_weights_saturate_where_seven_do_not(tmp_path):
