@@ -116,3 +116,98 @@ def test_a_broken_database_is_one_line_and_kept(tmp_path, cli):
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert 'not a review database' in r.stderr or 'no such review database' in r.stderr, r.stderr
     assert notes.read_text() == 'my notes, not a database' and not (tmp_path/'o.csv').exists()
+
+
+class ReviewServer:
+    "`movie-genres review` without logins, on a fixed loopback port (a restart keeps the page's origin); its log kept."
+    def __init__(self, cli, catalogue, db, log):
+        self.cli, self.catalogue, self.db, self.log, self.port, self.p = cli, catalogue, db, log, free_port(), None
+        self.url = f'http://127.0.0.1:{self.port}/'
+
+    def start(self):
+        self.out = open(self.log, 'a')
+        self.p = subprocess.Popen(self.cli + ['review', '--input', str(self.catalogue), '--db', str(self.db), '--port', str(self.port)],
+                                  env=dict(os.environ, GRADIO_ANALYTICS_ENABLED='False'), stdout=self.out, stderr=subprocess.STDOUT, text=True)
+        wait_http(self.url, proc=self.p); return self
+
+    def stop(self):
+        if self.p and self.p.poll() is None: self.p.terminate(); self.p.wait(timeout=20)
+        self.out.close()
+
+    def lines(self, start: str) -> list[str]: return [l for l in self.log.read_text().splitlines() if l.startswith(start)]
+
+
+def status(d) -> str: return d.find_element(By.ID, 'review-status').text
+
+def message(d) -> str: return d.find_element(By.ID, 'review-message').text.strip()
+
+def open_tab(d):
+    "The Review tab of the page `d` shows; wait for a film."
+    wait(d, lambda d: d.find_elements(By.ID, 'review-tab-button'), 60)
+    d.find_element(By.ID, 'review-tab-button').click()
+    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, '#review-film h3') and boxes(d))
+
+
+def test_without_logins_a_reload_a_restart_and_two_tabs(tmp_path, cli, test_output):
+    load_splits(find_data())['valid'].head(8)[['title', 'description']].to_csv(tmp_path/'catalogue.csv', index=False)
+    server = ReviewServer(cli, tmp_path/'catalogue.csv', tmp_path/'review.sqlite', tmp_path/'server.log').start()
+    d = make_driver(page_timeout=60)
+    try:
+        d.set_window_size(1280, 1300)
+        d.get(server.url); open_tab(d)
+        first = film_title(d); d.find_element(By.ID, 'review-accept').click()
+        wait(d, lambda d: film_title(d) != first and 'you answered 1' in status(d))
+        second = film_title(d)
+        d.refresh(); open_tab(d)                                             # a reload: the same reviewer, film and count
+        wait(d, lambda d: film_title(d) == second and 'you answered 1' in status(d))
+
+        tab1 = d.current_window_handle; d.switch_to.new_window('tab')         # the same person in a second tab
+        d.get(server.url); open_tab(d)
+        third = film_title(d)
+        assert third not in (first, second) and 'you answered 1' in status(d)
+        d.find_element(By.ID, 'review-skip').click()
+        wait(d, lambda d: 'you answered 2' in status(d))
+
+        server.stop(); server.start()                                        # a restart: still the same reviewer and film
+        d.switch_to.window(tab1); d.refresh(); open_tab(d)
+        wait(d, lambda d: film_title(d) == second and 'you answered 2' in status(d))
+
+        with sqlite3.connect(server.db) as con:                               # another program holds the file: not saved, said once
+            con.isolation_level = None; con.execute('BEGIN EXCLUSIVE')
+            d.find_element(By.ID, 'review-accept').click()
+            wait(d, lambda d: message(d).startswith('Not saved, the film stays on screen'), 40)
+            con.execute('ROLLBACK')
+        assert film_title(d) == second and 'locked by another program' in message(d)
+        d.save_screenshot(str(test_output/'review-not-saved.png'))
+        d.find_element(By.ID, 'review-accept').click()                       # tried again: saved, the message gone
+        wait(d, lambda d: film_title(d) != second and message(d) == '' and 'you answered 3' in status(d))
+    finally:
+        d.quit(); server.stop()
+    a = rows(server.db)
+    assert a.title.tolist() == [first, third, second] and a.description_hash.is_unique
+    assert len(set(a.reviewer)) == 1 and a.reviewer[0].startswith('reviewer-')
+    failures = server.lines(f'review: {a.reviewer[0]}:')
+    assert len(failures) == 1 and 'Not saved' in failures[0], failures          # one line for the one failure ...
+    assert 'Traceback' not in server.log.read_text()                           # ... and no traceback
+
+
+def test_a_catalogue_without_films_says_why(tmp_path, cli):
+    pd.DataFrame(dict(title=['A', 'B', 'C'], description=['', ' ', 'See full summary »'])).to_csv(tmp_path/'c.csv', index=False)
+    server = ReviewServer(cli, tmp_path/'c.csv', tmp_path/'r.sqlite', tmp_path/'server.log').start()
+    d = make_driver(page_timeout=60)
+    try:
+        d.get(server.url)
+        wait(d, lambda d: d.find_elements(By.ID, 'review-tab-button'), 60)
+        d.find_element(By.ID, 'review-tab-button').click()
+        wait(d, lambda d: 'no film to review' in d.find_element(By.ID, 'review-film').text)
+        assert "3 of the catalogue's rows left out: 3 with an empty description" in d.find_element(By.ID, 'review-film').text
+    finally:
+        d.quit(); server.stop()
+    assert server.lines('review: ') == [f"review: {tmp_path/'c.csv'}: 0 films to review; 3 of the catalogue's rows left out: 3 with an empty description"]
+
+
+def test_export_refuses_a_bad_destination_in_one_line(review, cli, tmp_path):
+    for out, says in [(tmp_path, 'a folder; give the CSV file to write'), (tmp_path/'nowhere'/'c.csv', 'no such folder to write c.csv in')]:
+        r = subprocess.run(cli + ['review', '--db', str(review['db']), '--export', str(out)], capture_output=True, text=True)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and says in r.stderr, r.stderr
+    assert list(tmp_path.iterdir()) == []
