@@ -58,10 +58,9 @@ def audit_frame(clf: GenreClassifier, # the model whose calibrated probabilities
                 method: str='min', # `label_quality`'s method
                ) -> pd.DataFrame:
     "`rows` ranked most suspect first (rows the model trained on after the others), with the audit's columns added."
-    texts = [clf.visible(t) for t in rows.description]
-    ok = np.array([bool(t) for t in texts], dtype=bool)
-    probs = np.full((len(rows), len(clf.labels)), np.nan)
-    if ok.any(): probs[ok] = clf.calibrate(clf.score_visible([t for t, k in zip(texts, ok) if k]))
+    scores, ok = clf.score_rows(list(rows.description), list(rows.title) if 'title' in rows.columns else None)
+    probs = np.full(scores.shape, np.nan)
+    if ok.any(): probs[ok] = clf.calibrate(scores[ok])
     y = targets(rows, clf.labels) if len(rows) else np.zeros((0, len(clf.labels)))
     quality = np.full(len(rows), np.nan); quality[ok] = label_quality(probs[ok], y[ok], method)
     missing, doubtful = suspect_genres(np.nan_to_num(probs, nan=.5), y, clf.labels)
@@ -114,7 +113,7 @@ def planted_recall(clf: GenreClassifier, # the model
                    rate: float=0.05, # share of rows given one wrong tag
                   ) -> dict:
     "Mean share of planted errors in the top tenth, per method, over `seeds` plantings (rows scored once)."
-    probs, y = clf.predict_proba(list(rows.description)), targets(rows, clf.labels)
+    probs, y = clf.predict_proba(list(rows.description), list(rows.title) if 'title' in rows.columns else None), targets(rows, clf.labels)
     found = {m: [] for m in AUDIT_METHODS}
     for s in range(seeds):
         y_planted, planted = plant_label_errors(y, rate, s)

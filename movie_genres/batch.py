@@ -16,22 +16,15 @@ from .inference import GenreClassifier
 __all__ = ['predict_frame', 'predict_csv']
 
 # %% ../nbs/12_batch.ipynb #3e10ffb5
-def _description_texts(clf: GenreClassifier, values) -> tuple[list[str], np.ndarray]:
-    "What the model reads of each description (`clf.visible`; missing -> ''), and which of them have text left."
-    texts = [clf.visible('' if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)) for v in values]
-    return texts, np.array([bool(t) for t in texts], dtype=bool)
-
 def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule decides the genres)
                   df: pd.DataFrame, # a batch with a `description` column; other columns pass through
                   source: str='input', # what to name in an error message (a file name)
                  ) -> pd.DataFrame:
     "`df` plus `predicted_genres` and one `p_<Genre>` probability column per genre; empty descriptions get '' and NaN."
     require_columns(source, df.columns, ['description'])
-    texts, ok = _description_texts(clf, df['description'].tolist())
-    probs, genres = np.full((len(texts), len(clf.labels)), np.nan), np.full(len(texts), '', dtype=object)   # empty rows: '' and NaN
-    if ok.any():
-        scores = clf.score_visible([t for t, k in zip(texts, ok) if k])   # cut once, above
-        probs[ok], genres[ok] = clf.calibrate(scores), [format_genres(g) for g in clf.decide(scores)]
+    scores, ok = clf.score_rows(df['description'].tolist(), df['title'].tolist() if 'title' in df.columns else None)
+    probs, genres = np.full(scores.shape, np.nan), np.full(len(df), '', dtype=object)   # empty rows: '' and NaN
+    if ok.any(): probs[ok], genres[ok] = clf.calibrate(scores[ok]), [format_genres(g) for g in clf.decide(scores[ok])]
     return df.assign(predicted_genres=genres, **{f'p_{g}': np.round(probs[:, j], 4) for j, g in enumerate(clf.labels)})
 
 # %% ../nbs/12_batch.ipynb #d729d795

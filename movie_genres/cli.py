@@ -26,7 +26,7 @@ def evaluate_csv(clf: GenreClassifier, # the loaded classifier
     "Scores of `clf` on a CSV with `description` and `genres` (`\"A, B\"`) columns."
     df = read_labelled_csv(data, clf.labels, known_as="the model's labels")
     y = targets(df, clf.labels)
-    scores = clf.predict_scores(df.description.tolist())
+    scores = clf.predict_scores(df.description.tolist(), df.title.tolist())
     pred, probs = clf.decisions(scores), clf.calibrate(scores)
     return dict(data=str(data), model=str(clf.path), rule=f'at most {clf.max_genres} genres' if clf.max_genres else 'uncapped',
                 **multilabel_scores(y, pred, clf.labels), genres_per_movie=float(pred.sum(1).mean()),
@@ -85,6 +85,7 @@ def _predict_args(sub) -> argparse.ArgumentParser:
                  '"A young wizard attends a school of magic."', '--top 5 "A detective hunts a killer in the rain."',
                  '--input movies.csv --output movies.genres.csv', '--engine ray --input catalogue/ --output tagged/')
     s.add_argument('texts', nargs='*', help='descriptions to classify')
+    s.add_argument('--title', help="the film's title, with one description (a CSV's title column is read by itself); a model trained on titles reads it")
     s.add_argument('--input', '-i', help='CSV with a description column (with --engine ray: CSV/Parquet file, folder or URL)')
     s.add_argument('--output', '-o', help='CSV to write: the input columns + predicted_genres + p_<Genre> (with --engine ray: a '
                    'folder); default: INPUT with .genres.csv')
@@ -119,6 +120,8 @@ def _cmd_predict_ray(a) -> int:
 def _cmd_predict(a) -> int:
     if a.engine == 'ray': return _cmd_predict_ray(a)
     clf = GenreClassifier.load(a.model, threads=a.cores, uncapped=a.uncapped)
+    if a.title is not None and (a.input or len(a.texts) != 1):
+        raise DataError("--title goes with one description (a CSV's title column is read by itself)")
     if a.input:
         if a.texts: raise DataError("give descriptions or --input, not both")
         out = Path(a.output or Path(a.input).with_suffix('.genres.csv'))
@@ -129,7 +132,7 @@ def _cmd_predict(a) -> int:
         return 0
     texts = a.texts or ([l.rstrip('\n') for l in sys.stdin] if not sys.stdin.isatty() else [])
     if not texts: raise DataError("nothing to predict: give descriptions as arguments, on stdin, or --input CSV")
-    scores = clf.predict_scores(texts)
+    scores = clf.predict_scores(texts, None if a.title is None else [a.title])
     for text, p, genres in zip(texts, clf.calibrate(scores), clf.decide(scores)):
         if a.json:
             print(json.dumps(dict(description=text, genres=genres, probabilities={g: round(float(v), 4) for g, v in zip(clf.labels, p)})))

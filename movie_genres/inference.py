@@ -10,13 +10,13 @@ import json, os, re, threading
 from concurrent.futures import ThreadPoolExecutor
 from importlib.resources import files
 from pathlib import Path
-import numpy as np
+import numpy as np, pandas as pd
 import onnxruntime as ort
 from fastcore.basics import patch
 from .evaluate import decide_matrix
 from .calibrate import apply_calibration
-from .data import UserError, description_hashes
-from .tokens import load_tokenizer_file, encode_texts, pad_token_id, visible_description
+from .data import UserError, description_hashes, model_text
+from .tokens import load_tokenizer_file, encode_texts, pad_token_id, visible_description, CHARS_PER_TOKEN
 
 # %% auto #0
 __all__ = ['HUB_ID', 'MODEL_FILES', 'TRAINING_ROWS', 'HUB_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError',
@@ -120,6 +120,15 @@ def _as_texts(texts) -> tuple[list[str], bool]:
         if not isinstance(t, str): raise TypeError(f"text {i+1} is {type(t).__name__}, not a string")
     return texts, False
 
+def _as_titles(titles, # None, a title (for one description), or one title (or None) per description
+               n: int, # how many descriptions
+              ) -> list[str|None]:
+    "One title or None per description; a list of the wrong length is a one-line error."
+    if titles is None or isinstance(titles, str): return [titles] * n if n == 1 or titles is None else _as_titles(list([titles]), n)
+    titles = [t if isinstance(t, str) else None for t in titles]
+    if len(titles) != n: raise ValueError(f"{len(titles)} titles for {n} descriptions: give one title (or None) per description")
+    return titles
+
 class GenreClassifier:
     "Predict the genres of movie descriptions with an ONNX model folder."
     def __init__(self,
@@ -137,6 +146,7 @@ class GenreClassifier:
         self.thresholds = np.asarray(rule.get('thresholds', config['thresholds']), dtype=np.float32)
         self.max_genres: int|None = None if uncapped else config.get('max_genres')   # at most this many genres a movie
         self.max_length: int = int(config['max_length'])
+        self.reads_titles: bool = bool(config.get('titles', False))  # the model was trained on `Title. description` (`data.model_text`)
         cal = config.get('calibration')                           # the map from scores to the probabilities shown
         self.calibration: dict|None = cal and dict(cal, scale=np.asarray(cal['scale'], np.float64), bias=np.asarray(cal['bias'], np.float64))
         self.pad_id = pad_token_id(tokenizer)
@@ -164,17 +174,37 @@ class GenreClassifier:
         where = 'the shipped model' if self.path == default_model_dir() else self.path
         return f"GenreClassifier({where}, {len(self.labels)} labels, {rule}, max_length={self.max_length})"
 
+# %% ../nbs/08_inference.ipynb #9be46f21
+def _text(v) -> str:
+    "A cell of a description or title column as text: missing (None, NaN) -> ''."
+    return '' if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+@patch
+def score_rows(self: GenreClassifier, descriptions, # one description a row (missing or empty ones allowed)
+               titles=None, # one title a row (missing ones allowed), or None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    "The graph's scores of each row (NaN where the row has no description) and which rows have one."
+    titles = [None] * len(descriptions) if titles is None else titles
+    seen = [self.visible(_text(d), _text(t) or None) for d, t in zip(descriptions, titles)]
+    ok = np.array([bool(t) for t in seen], dtype=bool)
+    scores = np.full((len(seen), len(self.labels)), np.nan, np.float32)
+    if ok.any(): scores[ok] = self.score_visible([t for t, k in zip(seen, ok) if k])
+    return scores, ok
+
 # %% ../nbs/08_inference.ipynb #85557060
 @patch
 def visible(self: GenreClassifier, text: str, # a raw description
+            title: str|None=None, # the film's title: read before the description when the model reads titles
            ) -> str:
-    "The description as the model reads it: cleaned, and cut to a prefix holding every token it reads (`tokens.visible_description`)."
-    return visible_description(text, self.tokenizer)
+    "What the model reads: the description cleaned, after the title if the model reads titles (`data.model_text`), cut to a prefix holding every token it reads."
+    seen = visible_description(text, self.tokenizer)        # a title only takes tokens from it: it holds every one still read
+    if not (seen and self.reads_titles and isinstance(title, str)): return seen
+    return visible_description(model_text(seen, title[:CHARS_PER_TOKEN * self.max_length]), self.tokenizer)   # a pasted "title" is cut too
 
 @patch
-def _visible_texts(self: GenreClassifier, texts: list[str]) -> list[str]:
-    "Every description through `visible` (the one place a text is cut), empty ones refused in one line."
-    cleaned = [self.visible(t) for t in texts]
+def _visible_texts(self: GenreClassifier, texts: list[str], titles: list[str|None]|None=None) -> list[str]:
+    "Every description (after its title) through `visible` (the one place a text is cut), empty ones refused in one line."
+    cleaned = [self.visible(t, h) for t, h in zip(texts, titles or [None] * len(texts))]
     for i, t in enumerate(cleaned):
         if not t: raise EmptyTextError(f"text {i+1} is empty: give a movie description" if len(texts) > 1
                                        else "the description is empty: give a movie description")
@@ -203,11 +233,12 @@ def score_ids(self: GenreClassifier, ids, # one tokenized description, or a padd
 
 @patch
 def predict_scores(self: GenreClassifier, texts, # a description, or a list of them
+                   titles=None, # the film's title, or one per description (None where unknown): read when the model reads titles
                   ) -> np.ndarray:
     "The graph's own scores (float32, uncalibrated: what the decision rule reads) for a text or list of texts, each in a call of its own."
     texts, single = _as_texts(texts)
     if not texts: return np.zeros((0, len(self.labels)), np.float32)
-    return self.score_visible(self._visible_texts(texts), single)
+    return self.score_visible(self._visible_texts(texts, _as_titles(titles, len(texts))), single)
 
 @patch
 def score_visible(self: GenreClassifier, texts: list[str], # descriptions already through `visible` (none empty)
@@ -224,9 +255,10 @@ def score_visible(self: GenreClassifier, texts: list[str], # descriptions alread
 
 @patch
 def predict_proba(self: GenreClassifier, texts, # a description, or a list of them
+                  titles=None, # the film's title, or one per description (`predict_scores`)
                  ) -> np.ndarray:
     "Calibrated probability of every genre (columns in `labels` order) for a text or list of texts: what is shown and written."
-    return self.calibrate(self.predict_scores(texts))
+    return self.calibrate(self.predict_scores(texts, titles))
 
 @patch
 def calibrate(self: GenreClassifier,
@@ -257,10 +289,11 @@ def decide(self: GenreClassifier, scores: np.ndarray, # the graph's scores (`pre
 
 @patch
 def predict(self: GenreClassifier, texts, # a description, or a list of them
+            titles=None, # the film's title, or one per description (`predict_scores`)
            ) -> list[str]|list[list[str]]:
     "Predicted genres (label order) of a description, or of each description in a list."
     texts, single = _as_texts(texts)
-    res = self.decide(self.predict_scores(texts))
+    res = self.decide(self.predict_scores(texts, titles))
     return res[0] if single else res
 
 # %% ../nbs/08_inference.ipynb #af070608
@@ -282,9 +315,10 @@ def ranked(self: GenreClassifier, probs: np.ndarray, # one description's probabi
 @patch
 def top_genres(self: GenreClassifier, text: str, # one description
                k: int=5, # how many genres
+               title: str|None=None, # its title (`predict_scores`)
               ) -> dict[str, float]:
     "The `k` most likely genres of one description with their probabilities, most likely first."
-    return self.ranked(self.predict_proba(text), k)
+    return self.ranked(self.predict_proba(text, title), k)
 
 # %% ../nbs/08_inference.ipynb #2036c459
 @patch

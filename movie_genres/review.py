@@ -178,12 +178,11 @@ class ReviewQueue:
                 ):
         df = read_csv_checked(catalogue, ['description']) if not isinstance(catalogue, pd.DataFrame) else catalogue
         if 'title' not in df.columns: df = df.assign(title='')
-        texts = [clf.visible(t if isinstance(t, str) else '') for t in df.description]
-        keep = np.array([bool(t) for t in texts])
+        scores, keep = clf.score_rows(list(df.description), list(df.title))
         df = df.loc[keep, ['title', 'description']].assign(description_hash=[f'{h:016x}' for h in description_hashes(df.description[keep])])
-        self.empty, self.repeated, self.clf, self.store = int((~keep).sum()), int(df.description_hash.duplicated().sum()), clf, store
-        df = df.drop_duplicates('description_hash').reset_index(drop=True)
-        scores = clf.score_visible([clf.visible(t) for t in df.description]) if len(df) else np.zeros((0, len(clf.labels)), np.float32)
+        first = ~df.description_hash.duplicated().to_numpy()
+        self.empty, self.repeated, self.clf, self.store = int((~keep).sum()), int((~first).sum()), clf, store
+        df, scores = df[first].reset_index(drop=True), scores[keep][first]
         self.probs, self.chosen = clf.calibrate(scores), clf.decisions(scores)
         df['expected_errors'] = expected_errors(self.probs, self.chosen)
         self.films = df; self.order = df.sort_values('expected_errors', ascending=False, kind='stable').description_hash.tolist()
