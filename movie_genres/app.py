@@ -10,7 +10,8 @@ import html, os, string, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 import gradio as gr
-from .data import DataError, speaks_imdb
+from .errors import DataError
+from .data import speaks_imdb
 from .inference import GenreClassifier, EmptyTextError
 from .hub import model_card, card_body
 

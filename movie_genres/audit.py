@@ -8,7 +8,8 @@ Docs: https://movie-genres.github.io/movie-genres/audit.html.md"""
 from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
-from .data import DataError, read_labelled_csv, targets
+from .errors import DataError
+from .data import read_labelled_csv, targets
 from .inference import GenreClassifier
 
 # %% auto #0

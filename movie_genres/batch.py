@@ -9,7 +9,8 @@ from __future__ import annotations
 import os, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
-from .data import DataError, format_genres, require_columns, csv_error, CSV_ERRORS
+from .errors import DataError
+from .data import format_genres, require_columns, csv_error, CSV_ERRORS
 from .inference import GenreClassifier
 
 # %% auto #0

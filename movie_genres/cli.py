@@ -10,7 +10,8 @@ import argparse, json, os, sys, typing, warnings
 from dataclasses import fields, replace
 from pathlib import Path
 import numpy as np, pandas as pd
-from .data import DataError, UserError, read_labelled_csv, format_genres, targets
+from .errors import DataError, UserError
+from .data import read_labelled_csv, format_genres, targets
 from .evaluate import multilabel_scores, expected_calibration_error
 from .inference import GenreClassifier, model_folder
 from .batch import predict_csv

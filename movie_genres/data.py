@@ -10,22 +10,16 @@ import hashlib, html, json, os, re, shutil, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd
+from .errors import UserError, DataError
 
 # %% auto #0
-__all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REFERENCE_LABELS', 'CSV_ERRORS', 'UserError',
-           'DataError', 'cache_dir', 'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra',
-           'fetch_data', 'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres',
-           'encode_genres', 'relabel', 'clean_description', 'description_hashes', 'model_text', 'csv_error',
-           'require_columns', 'read_csv_checked', 'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split',
-           'split_dataset', 'read_extra', 'genre_counts', 'plot_genre_distribution', 'label_cap', 'speaks_imdb',
-           'atomic_folder', 'label_counts', 'prepare', 'load_prepared', 'load_splits', 'targets']
-
-# %% ../nbs/00_data.ipynb #25209ce4
-class UserError(Exception):
-    "A mistake a user can fix, told in one line that names the fix: every command prints it and exits 2, with no traceback."
-
-class DataError(UserError, ValueError):
-    "Bad input data: the message is one line naming the file (and row, when there is one)."
+__all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REFERENCE_LABELS', 'TRAINING_ROWS', 'CSV_ERRORS',
+           'cache_dir', 'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra', 'fetch_data',
+           'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres', 'encode_genres',
+           'relabel', 'clean_description', 'description_hashes', 'model_text', 'csv_error', 'require_columns',
+           'read_csv_checked', 'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset',
+           'read_extra', 'genre_counts', 'plot_genre_distribution', 'label_cap', 'speaks_imdb', 'atomic_folder',
+           'label_counts', 'prepare', 'load_prepared', 'load_splits', 'targets']
 
 # %% ../nbs/00_data.ipynb #7e7982cc
 RAW_CSV_NAME = 'Movie_details.csv'
@@ -227,6 +221,8 @@ def clean_description(text, # a raw description (anything not a string becomes e
     return re.sub(r'\s+', ' ', text).strip()
 
 # %% ../nbs/00_data.ipynb #639f82e3
+TRAINING_ROWS = 'training_rows.npy'  # a model's record of its training descriptions: their sorted `description_hashes`
+
 def description_hashes(texts, # descriptions, raw or cleaned
                       ) -> np.ndarray:
     "A 64-bit fingerprint (uint64) of each description's cleaned text (`clean_description`)."

@@ -10,7 +10,8 @@ import logging, os, tempfile, time
 from pathlib import Path
 import pandas as pd
 from .batch import predict_frame
-from .data import DataError, UserError, atomic_folder, require_columns, csv_error, CSV_ERRORS
+from .errors import DataError, UserError
+from .data import atomic_folder, require_columns, csv_error, CSV_ERRORS
 from .inference import GenreClassifier, ModelError, model_folder, serving_cores, MODEL_FILES
 
 # %% auto #0

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json, shutil, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, torch
-from .data import atomic_folder, label_cap, UserError
+from .errors import UserError
+from .data import atomic_folder, label_cap
 from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds, calibration_bins, expected_calibration_error
 from .calibrate import fit_calibration, apply_calibration
 from .baseline import baseline_scores

@@ -15,20 +15,13 @@ import onnxruntime as ort
 from fastcore.basics import patch
 from .evaluate import decide_matrix
 from .calibrate import apply_calibration
-from .data import UserError, description_hashes, model_text
+from .errors import ModelError, EmptyTextError
+from .data import description_hashes, model_text, TRAINING_ROWS
 from .tokens import load_tokenizer_file, encode_texts, pad_token_id, visible_description, CHARS_PER_TOKEN
 
 # %% auto #0
-__all__ = ['HUB_ID', 'MODEL_FILES', 'TRAINING_ROWS', 'HUB_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'ModelError', 'EmptyTextError',
-           'default_model_dir', 'model_folder', 'read_model_config', 'cpu_quota', 'serving_cores', 'make_session',
-           'GenreClassifier']
-
-# %% ../nbs/08_inference.ipynb #0621d0d4
-class ModelError(UserError, RuntimeError):
-    "The model folder is missing, incomplete or corrupt (one-line message naming the file)."
-
-class EmptyTextError(UserError, ValueError):
-    "A description is empty or only whitespace."
+__all__ = ['HUB_ID', 'MODEL_FILES', 'HUB_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'default_model_dir', 'model_folder',
+           'read_model_config', 'cpu_quota', 'serving_cores', 'make_session', 'GenreClassifier']
 
 # %% ../nbs/08_inference.ipynb #95fb4ccb
 def default_model_dir() -> Path:
@@ -37,7 +30,6 @@ def default_model_dir() -> Path:
 
 HUB_ID = re.compile(r'[A-Za-z0-9][\w.-]*/[\w.-]+')   # owner/name
 MODEL_FILES = ['config.json', 'tokenizer.json', 'model.onnx']       # what serving reads from a model folder
-TRAINING_ROWS = 'training_rows.npy'  # optional: the fingerprints (`data.description_hashes`) of the descriptions the model trained on
 HUB_FILES = [*MODEL_FILES, 'tokenizer_config.json', 'README.md', TRAINING_ROWS]  # a whole model folder, as its Hugging Face repository holds it
 
 def model_folder(model: str|Path|None=None, # a folder, a Hugging Face repository id (`owner/name`), or None: the shipped model
@@ -174,23 +166,6 @@ class GenreClassifier:
         where = 'the shipped model' if self.path == default_model_dir() else self.path
         return f"GenreClassifier({where}, {len(self.labels)} labels, {rule}, max_length={self.max_length})"
 
-# %% ../nbs/08_inference.ipynb #9be46f21
-def _text(v) -> str:
-    "A cell of a description or title column as text: missing (None, NaN) -> ''."
-    return '' if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-
-@patch
-def score_rows(self: GenreClassifier, descriptions, # one description a row (missing or empty ones allowed)
-               titles=None, # one title a row (missing ones allowed), or None
-              ) -> tuple[np.ndarray, np.ndarray]:
-    "The graph's scores of each row (NaN where the row has no description) and which rows have one."
-    titles = [None] * len(descriptions) if titles is None else titles
-    seen = [self.visible(_text(d), _text(t) or None) for d, t in zip(descriptions, titles)]
-    ok = np.array([bool(t) for t in seen], dtype=bool)
-    scores = np.full((len(seen), len(self.labels)), np.nan, np.float32)
-    if ok.any(): scores[ok] = self.score_visible([t for t, k in zip(seen, ok) if k])
-    return scores, ok
-
 # %% ../nbs/08_inference.ipynb #85557060
 @patch
 def visible(self: GenreClassifier, text: str, # a raw description
@@ -266,6 +241,23 @@ def calibrate(self: GenreClassifier,
              ) -> np.ndarray:
     "The probabilities shown for the graph's `scores` (`calibrate.apply_calibration`, float64); the scores themselves without a calibration."
     return apply_calibration(scores, self.calibration)
+
+# %% ../nbs/08_inference.ipynb #9be46f21
+def _text(v) -> str:
+    "A cell of a description or title column as text: missing (None, NaN) -> ''."
+    return '' if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+@patch
+def score_rows(self: GenreClassifier, descriptions, # one description a row (missing or empty ones allowed)
+               titles=None, # one title a row (missing ones allowed), or None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    "The graph's scores of each row (NaN where the row has no description) and which rows have one."
+    titles = [None] * len(descriptions) if titles is None else titles
+    seen = [self.visible(_text(d), _text(t) or None) for d, t in zip(descriptions, titles)]
+    ok = np.array([bool(t) for t in seen], dtype=bool)
+    scores = np.full((len(seen), len(self.labels)), np.nan, np.float32)
+    if ok.any(): scores[ok] = self.score_visible([t for t, k in zip(seen, ok) if k])
+    return scores, ok
 
 # %% ../nbs/08_inference.ipynb #a6da009f
 ALSO_POSSIBLE = 0.5  # "also possible": a genre not chosen whose probability reaches this share of its threshold

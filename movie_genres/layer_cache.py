@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from tokenizers import Tokenizer
 from tqdm import tqdm
-from .data import cache_dir, UserError
+from .errors import UserError
+from .data import cache_dir
 from .recipe import RecipeError
 from .tokens import encode_texts, pad_batch, length_batches, pad_token_id
 from .model import GenreModel, GenreBatches, layer_stack, keep_bottom_layers

@@ -126,6 +126,7 @@ def build_model(n_labels: int, # genres, one logit each
     from transformers import AutoConfig, AutoModel
     backbone = resolve_backbone(backbone)
     config = AutoConfig.from_pretrained(backbone, **config_overrides)
+    if n_layers: _check_layers(n_layers, config.num_hidden_layers)     # before loading any weights: one line, nothing printed
     if pretrained and not config_overrides:
         encoder = AutoModel.from_pretrained(backbone, **_encoder_kwargs(config))
     else:
@@ -142,12 +143,14 @@ def layer_stack(encoder: nn.Module, # an HF encoder
     if not stacks: raise ValueError(f"{type(encoder).__name__}: no list of {total} layers")
     return stacks[0]
 
+def _check_layers(n: int, total: int):
+    if not 0 < n <= total: raise RecipeError(f"--n-layers must be between 1 and {total} for this backbone, got {n}")
+
 def keep_bottom_layers(encoder: nn.Module, # an HF encoder
                        n: int, # layers kept
                       ) -> nn.Module:
     "Cut `encoder` (in place) to its bottom `n` transformer layers; the config follows."
-    total = encoder.config.num_hidden_layers
-    if not 0 < n <= total: raise RecipeError(f"--n-layers must be between 1 and {total} for this backbone, got {n}")
+    _check_layers(n, encoder.config.num_hidden_layers)
     name, layers = layer_stack(encoder)
     parent = encoder.get_submodule(name.rpartition('.')[0]) if '.' in name else encoder
     setattr(parent, name.rpartition('.')[2], nn.ModuleList(list(layers)[:n]))

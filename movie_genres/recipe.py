@@ -9,7 +9,8 @@ __all__ = ['RELEASE', 'LEARN', 'RecipeError', 'Recipe', 'Release']
 
 # %% ../nbs/04_recipe.ipynb #50e7ab81
 from dataclasses import dataclass, field
-from .data import EXTRA_FILES, UserError
+from .errors import UserError
+from .data import EXTRA_FILES
 
 class RecipeError(UserError, ValueError):
     "A recipe the backbone cannot follow (e.g. more layers than it has): one line naming the option."

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from fastcore.basics import patch
 from pathlib import Path
 import numpy as np, pandas as pd
-from .data import UserError, DataError, description_hashes, format_genres, read_csv_checked
+from .errors import UserError, DataError
+from .data import description_hashes, format_genres, read_csv_checked
 from .inference import GenreClassifier
 
 # %% ../nbs/16_review.ipynb #dec15be7

@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv, html, json, os, re, shutil, tempfile, time
 from pathlib import Path
 from urllib.parse import urljoin
-from .data import clean_description, format_genres, REFERENCE_LABELS, UserError
+from .errors import UserError
+from .data import clean_description, format_genres, REFERENCE_LABELS
 from fastcore.basics import patch
 
 

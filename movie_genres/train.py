@@ -11,12 +11,13 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from .recipe import Recipe, Release, RELEASE
-from .data import (DataError, load_splits, targets, find_data, find_extra, RAW_CSV_NAME, read_extra, data_labels,
+from .data import (load_splits, targets, find_data, find_extra, RAW_CSV_NAME, read_extra, data_labels,
                                description_hashes, format_genres, read_labels, model_text)
 from .evaluate import scores_at, tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, load_model_folder, TINY, DEV_ROWS, VALID_ROWS)
-from .inference import ModelError, TRAINING_ROWS
+from .errors import DataError, ModelError
+from .data import TRAINING_ROWS
 from fastai.learner import Learner
 from fastai.callback.schedule import fit_one_cycle, lr_find  # patch Learner
 from fastai.callback.fp16 import MixedPrecision  # Learner.to_fp16

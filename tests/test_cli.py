@@ -119,6 +119,13 @@ def test_predict_from_standard_input(cli, clf):
     assert r.stdout.splitlines() == [', '.join(g) for g in clf.predict([WIZARD, 'A detective hunts a serial killer in a rainy city.'])]
 
 
+def test_predict_reads_a_title_only_with_one_description(cli, clf):
+    r = run(cli, 'predict', '--title', 'Harry Potter', WIZARD)
+    assert r.returncode == 0 and r.stdout.strip() == ', '.join(clf.predict(WIZARD, 'Harry Potter')), r.stderr   # the shipped model reads no title
+    r = run(cli, 'predict', '--title', 'Harry Potter', WIZARD, 'A detective hunts a killer.')
+    assert r.returncode == 2 and r.stderr.strip() == "movie-genres: error: --title goes with one description (a CSV's title column is read by itself)", r.stderr
+
+
 def test_mistakes_are_one_line(cli, data_dir, tmp_path):
     "Each mistake a user can make with the training commands and the scraper: one line naming the fix, exit status 2."
     import numpy as np

@@ -162,7 +162,7 @@ def main(argv=None):
 
     s = Server(work/'catalogue.csv', work/'lock.sqlite', work/'lock.log').start()
     def hold_the_file():
-        time.sleep(8)
+        time.sleep(2)
         con = sqlite3.connect(work/'lock.sqlite', isolation_level=None); con.execute('BEGIN EXCLUSIVE')
         time.sleep(25); con.execute('ROLLBACK'); con.close()
     rs = run_reviewers(s.url, 2, a.quota, 300, hold_the_file); s.stop()
