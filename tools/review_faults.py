@@ -61,8 +61,15 @@ class Reviewer(threading.Thread):
         return ps[0].text.strip() if ps and d.find_elements(By.CSS_SELECTOR, '#review-genres input') else ''
 
     def message(self, d) -> str:
+        "The page's one-line message (without Gradio's progress text)."
         from selenium.webdriver.common.by import By
-        return ''.join(e.text for e in d.find_elements(By.ID, 'review-message')).strip()
+        text = '\n'.join(e.text for e in d.find_elements(By.ID, 'review-message'))
+        return '\n'.join(l for l in text.splitlines() if not l.startswith('processing')).strip()
+
+    def busy(self, d) -> bool:
+        "Whether the page still waits for the server (Gradio shows its progress text)."
+        from selenium.webdriver.common.by import By
+        return any('processing' in e.text for i in ('review-message', 'review-status', 'review-film') for e in d.find_elements(By.ID, i))
 
     def until(self, d, cond, seconds: float):
         t0 = time.time()
@@ -79,8 +86,9 @@ class Reviewer(threading.Thread):
         while time.time() < self.deadline:
             try:
                 d.get(self.url)
-                if self.until(d, lambda: d.find_element(By.ID, 'review-tab-button').click() or True, 30) and self.until(d, lambda: self.film(d), 20):
-                    return True
+                if self.until(d, lambda: d.find_element(By.ID, 'review-tab-button').click() or True, 30):
+                    if self.until(d, lambda: self.film(d), 20): return True
+                    if said := self.message(d): self.messages.append(said)     # a page opened during the fault says why it is empty
             except Exception: pass
             time.sleep(0.5)
         return False
@@ -95,21 +103,20 @@ class Reviewer(threading.Thread):
                 film = self.film(d)
                 try: d.find_element(By.ID, 'review-accept').click()
                 except Exception: ok = self.open(d); continue
-                moved = self.until(d, lambda: self.message(d) or (self.film(d) not in ('', film) and 'next'), 40)
+                moved = self.until(d, lambda: not self.busy(d) and (self.message(d) or (self.film(d) not in ('', film) and 'next')), 40)
                 said = self.message(d) if moved else ''
                 if said: self.messages.append(said)
-                if moved and not said.startswith('Not saved'): self.acknowledged.append(film)
-                if not moved or said.startswith('Saved.'): ok = self.open(d)   # the page lost its server, or asks for a reload
-                elif said.startswith('Not saved'): time.sleep(0.5)               # the film stays: try again
+                if moved and (not said or said.startswith('Saved.')): self.acknowledged.append(film)
+                if not moved or said: ok = self.open(d)   # the page lost its server, or said something: reload, go on
         except Exception as e: self.error = repr(e)[:300]
         finally: d.quit()
 
 
 def counts(db: Path, reviewers: list[Reviewer], out_csv: Path) -> dict:
     "What was acknowledged, stored, duplicated and lost; the file's integrity; `--export` after it."
-    with sqlite3.connect(db) as con:
-        stored = [d for (d,) in con.execute('SELECT description FROM answers')]
-        integrity = con.execute('PRAGMA integrity_check').fetchone()[0]
+    con = sqlite3.connect(db)
+    try: stored, integrity = [d for (d,) in con.execute('SELECT description FROM answers')], con.execute('PRAGMA integrity_check').fetchone()[0]
+    finally: con.close()
     acknowledged = [f for r in reviewers for f in r.acknowledged]
     export = subprocess.run([CLI, 'review', '--db', str(db), '--export', str(out_csv)], capture_output=True, text=True)
     messages = sorted({m.replace(f'{db.parent}/', '') for r in reviewers for m in r.messages})   # each message once, the file by name
@@ -130,21 +137,26 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--films', type=int, default=300, help='catalogue size (the seed validation films)')
     ap.add_argument('--quota', type=int, default=40, help='answers each reviewer gives in each fault')
+    ap.add_argument('--faults', nargs='+', choices=['kill', 'full', 'lock'], default=['kill', 'full', 'lock'],
+                    help='which faults to run (the others keep their record in --out)')
     ap.add_argument('--out', default='candidates/review_faults.json')
     a = ap.parse_args(argv)
     from movie_genres.data import find_data, load_splits
     work = Path(tempfile.mkdtemp(prefix='review-faults-'))
     load_splits(find_data())['valid'].head(a.films)[['title', 'description']].to_csv(work/'catalogue.csv', index=False)
-    res = dict(films=a.films, date=time.strftime('%Y-%m-%d'))
+    res = json.loads(Path(a.out).read_text()) if Path(a.out).exists() else {}
+    res.update(films=a.films, date=time.strftime('%Y-%m-%d'))
 
-    s = Server(work/'catalogue.csv', work/'kill.sqlite', work/'kill.log').start()
-    def kill_three_times():
-        for _ in range(3): time.sleep(15); s.kill(); time.sleep(2); s.start()
-    rs = run_reviewers(s.url, 3, a.quota, 300, kill_three_times); s.stop()
-    res['kill'] = dict(counts(work/'kill.sqlite', rs, work/'kill.csv'), kills=3)
-    print('kill', res['kill'], flush=True)
+    if 'kill' in a.faults:
+        s = Server(work/'catalogue.csv', work/'kill.sqlite', work/'kill.log').start()
+        def kill_three_times():
+            for _ in range(3): time.sleep(15); s.kill(); time.sleep(2); s.start()
+        rs = run_reviewers(s.url, 3, a.quota, 300, kill_three_times); s.stop()
+        res['kill'] = dict(counts(work/'kill.sqlite', rs, work/'kill.csv'), kills=3)
+        print('kill', res['kill'], flush=True)
 
-    if os.geteuid() == 0:
+    if 'full' not in a.faults: pass
+    elif os.geteuid() == 0:
         disk = Path(tempfile.mkdtemp(prefix='review-disk-')); subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', str(disk)], check=True)
         try:
             s = Server(work/'catalogue.csv', disk/'full.sqlite', work/'full.log').start()
@@ -160,16 +172,20 @@ def main(argv=None):
     else: res['full'] = 'not run: mounting the small disk needs root'
     print('full', res['full'], flush=True)
 
-    s = Server(work/'catalogue.csv', work/'lock.sqlite', work/'lock.log').start()
-    def hold_the_file():
-        time.sleep(2)
-        con = sqlite3.connect(work/'lock.sqlite', isolation_level=None); con.execute('BEGIN EXCLUSIVE')
-        time.sleep(25); con.execute('ROLLBACK'); con.close()
-    rs = run_reviewers(s.url, 2, a.quota, 300, hold_the_file); s.stop()
-    res['lock'] = dict(counts(work/'lock.sqlite', rs, work/'lock.csv'), held_s=25)
-    print('lock', res['lock'], flush=True)
-    tracebacks = sum(p.read_text().count('Traceback') for p in work.glob('*.log'))
-    res['server_log'] = dict(tracebacks=tracebacks, failure_lines=sum(l.startswith('review: reviewer-') for p in work.glob('*.log') for l in p.read_text().splitlines()))
+    if 'lock' in a.faults:
+        s = Server(work/'catalogue.csv', work/'lock.sqlite', work/'lock.log').start()
+        def hold_the_file():
+            time.sleep(12)                                   # the pages are up and answering: their saves meet the lock
+            con = sqlite3.connect(work/'lock.sqlite', isolation_level=None); con.execute('BEGIN EXCLUSIVE')
+            time.sleep(25); con.execute('ROLLBACK'); con.close()
+        rs = run_reviewers(s.url, 2, a.quota, 300, hold_the_file); s.stop()
+        res['lock'] = dict(counts(work/'lock.sqlite', rs, work/'lock.csv'), held_s=25)
+        print('lock', res['lock'], flush=True)
+    for fault in a.faults:                                   # each fault's server log: tracebacks, and the lines failures wrote
+        lines = (work/f'{fault}.log').read_text().splitlines() if (work/f'{fault}.log').exists() else []
+        if isinstance(res.get(fault), dict):
+            res[fault]['server_log'] = dict(tracebacks=sum('Traceback' in l for l in lines), failure_lines=sum(l.startswith('review: reviewer-') for l in lines))
+    res.pop('server_log', None)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(res, indent=1))
     print(json.dumps(res, indent=1))
 
