@@ -234,7 +234,8 @@ class ReviewTab:
         self.catalogue, self.store, self.queue = catalogue, ReviewStore(db), None
 
     def _failed(self, who: str, message: str) -> str:
-        "Log what went wrong for `who` in one line of the server's log; returns the message for the page."
+        "Log what went wrong for `who` in one line of the server's log; returns the message for the page (the database by its file name)."
+        message = message.replace(str(self.store.path), self.store.path.name)
         print(f"review: {who}: {message}", file=sys.stderr, flush=True)
         return message
 
@@ -287,7 +288,7 @@ IDENTITY_JS = """() => {
 def __call__(self: ReviewTab, clf: GenreClassifier, demo):
     import gradio as gr
     self.queue = queue = ReviewQueue(clf, self.catalogue, self.store)
-    print(f"review: {self.catalogue}: {len(queue.order)} films to review" + (f"; {queue.left_out()}" if queue.left_out() else ''), file=sys.stderr, flush=True)
+    print(f"review: {Path(self.catalogue).name}: {len(queue.order)} films to review" + (f"; {queue.left_out()}" if queue.left_out() else ''), file=sys.stderr, flush=True)
     def show(message, film, who, screen, ticked=None):
         status, text = self.page_text(film, who)
         boxes = gr.CheckboxGroup(choices=[(f'{g} · {p:.2f}', g) for g, p in film['probabilities'].items()],
