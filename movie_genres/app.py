@@ -71,6 +71,7 @@ def classify(clf: GenreClassifier, # the loaded classifier
     note = read_note(clf, text)
     return f"### {head}{' · '.join(genres)}" + (f"\n\n*{note}*" if note else ''), top
 
+# %% ../nbs/14_app.ipynb #09ed74b3
 def also_possible_md(clf: GenreClassifier, # the loaded classifier
                      text: str, # a movie description
                      scores: np.ndarray|None=None, # its scores, when already computed (`predict_scores`)
@@ -187,6 +188,7 @@ CSS = """
 footer {visibility: hidden}
 """
 
+# %% ../nbs/14_app.ipynb #d0bd0a85
 def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; default: the shipped model
                tabs: list=(), # more tabs: each called as `tab(clf, demo)` inside the page, before the model card (e.g. `review.ReviewTab`)
               ) -> gr.Blocks:
@@ -243,6 +245,7 @@ def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; defaul
         clear.add([genres, also, top, why])
     return demo
 
+# %% ../nbs/14_app.ipynb #f0d460a5
 def serve(model: str|Path|None=None, # model folder; default: the shipped model
           host: str|None=None, # address to listen on; default: $GRADIO_SERVER_NAME, else 127.0.0.1
           port: int|None=None, # port; default: $GRADIO_SERVER_PORT, else 7860

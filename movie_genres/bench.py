@@ -53,6 +53,7 @@ def batched_proba(clf: GenreClassifier, # the loaded classifier
         probs[b] = clf.score_ids(*pad_batch([seqs[i] for i in b], clf.pad_id))
     return probs
 
+# %% ../nbs/18_bench.ipynb #4773f41b
 def onnx_system(name: str, # the system's name in the table
                 model_dir: Path, # model folder
                 onnx_file: str='model.onnx', # graph in it
@@ -135,6 +136,7 @@ def tfidf_system(work: Path, # folder to save the fitted pipeline in (for its si
 # %% ../nbs/18_bench.ipynb #3ae204db
 def _pct(xs, q): return float(np.percentile(np.asarray(xs) * 1e3, q))
 
+# %% ../nbs/18_bench.ipynb #1d9de41e
 def run_bench(systems: list[System], # the systems to time
               texts: list[str], # descriptions timed
               y: np.ndarray, # their labels (scores)
@@ -222,6 +224,7 @@ def format_table(bench: dict, # `run_bench`'s result
 # %% ../nbs/18_bench.ipynb #7b451b36
 QUICK_REFERENCE = dict(hidden_size=64, num_hidden_layers=1, num_attention_heads=2, intermediate_size=128)  # `bench(quick=True)`'s stand-in
 
+# %% ../nbs/18_bench.ipynb #36bd942c
 def bench(model: str|Path|None=None, # model folder or Hugging Face repository id (default: the shipped model)
           checkpoint: str|Path|None=None, # training checkpoint of that model, for the fp32 ONNX and PyTorch rows
           data: str|Path|None=None, # raw CSV or prepared folder; the seed split's validation rows are timed
@@ -313,6 +316,7 @@ def _runner(onnx_path: Path, tok_json: Path, opt_level: str='ALL', threads: int|
         return np.stack(out)
     return predict
 
+# %% ../nbs/18_bench.ipynb #60e6db89
 def ablation(checkpoint: str|Path, # training checkpoint of the model
              model: str|Path|None=None, # its model folder; default: the shipped model
              work: str|Path='candidates/bench', # folder for the intermediate graphs

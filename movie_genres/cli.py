@@ -118,6 +118,7 @@ def _cmd_predict_ray(a) -> int:
           + f" on {r['workers']} Ray workers x {r['threads']} thread(s); Ray start-up {r['startup_s']:.1f} s", file=sys.stderr)
     return 0
 
+# %% ../nbs/19_cli.ipynb #9ee315f0
 def _cmd_predict(a) -> int:
     if a.engine == 'ray': return _cmd_predict_ray(a)
     clf = GenreClassifier.load(a.model, threads=a.cores, uncapped=a.uncapped)
@@ -270,6 +271,7 @@ def _tiny_release(epochs: int|None):
     return replace(RELEASE, teachers={k: shrink(r) for k, r in RELEASE.teachers.items()}, student=shrink(RELEASE.student, n_layers=1),
                    seed_stage=RELEASE.seed_stage and shrink(RELEASE.seed_stage, n_layers=1))
 
+# %% ../nbs/19_cli.ipynb #bd1bf39d
 def _cmd_train(a) -> int:
     from movie_genres.train import train, release
     from movie_genres.data import find_data
@@ -472,6 +474,7 @@ def _require(extra: str, # an extra's name, e.g. 'train'
         if importlib.util.find_spec(module) is None: raise ModuleNotFoundError(f'No module named {module!r}', name=module)
 _RAY_ONLY = ['address', 'workers', 'threads', 'format', 'batch_rows']   # `predict` options that only --engine ray reads
 
+# %% ../nbs/19_cli.ipynb #d1f39657
 def _ignored(a, # the parsed arguments
              command: argparse.ArgumentParser, # the command's parser (its defaults)
             ) -> str|None:
@@ -503,6 +506,7 @@ def _ignored(a, # the parsed arguments
             return f"--export writes the saved answers: leave out {', '.join(served)}"
     return None
 
+# %% ../nbs/19_cli.ipynb #a8b759e5
 def main(argv: list[str]|None=None, # the arguments after `movie-genres`; default: the command line's
         ) -> int:
     "Entry point of the `movie-genres` console script."

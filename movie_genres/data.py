@@ -427,6 +427,7 @@ def label_counts(splits: dict, # `split_dataset`'s result
     counts = {k: genre_counts(splits[k].genre_list, labels) for k in ['fit', 'dev', 'valid']}
     return [dict(label=g, **{k: int(c[g]) for k, c in counts.items()}) for g in labels]
 
+# %% ../nbs/00_data.ipynb #07605013
 def prepare(raw_csv: str|Path, # the labelled CSV (`title, description, genres`)
             out_dir: str|Path='data/prepared', # folder to write (replaced atomically)
             labels: str|Path|list|None=None, # the label set (`read_labels`); default: `data_labels` (beside the data, else from it)
@@ -456,7 +457,6 @@ def prepare(raw_csv: str|Path, # the labelled CSV (`title, description, genres`)
             counts = genre_counts(pd.concat([splits[k] for k in ['fit','dev','valid']]).genre_list, labels)
             plot_genre_distribution(counts, f'Genres ({report["rows"]-len(dropped)} movies)', tmp/'genre_distribution.png')
     return report
-
 
 # %% ../nbs/00_data.ipynb #ec855628
 def load_prepared(data_dir: str|Path='data/prepared', # folder written by `prepare`

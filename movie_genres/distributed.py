@@ -146,6 +146,7 @@ def _read(ray, files: list[str], fmt: str, columns: list[str], fused: bool, cpus
     where = dict(num_cpus=cpus, override_num_blocks=len(files)) if fused else dict(num_cpus=IO_CPUS)
     return ray.data.read_csv(files, convert_options=text, **where)
 
+# %% ../nbs/13_distributed.ipynb #cb25602f
 def predict_dataset(inp: str|Path, # CSV/Parquet file, folder of them, or object-store URL
                     out: str|Path, # output folder (or object-store URL) for the part files
                     model: str|Path|None=None, # model folder or Hugging Face repository id; default: the shipped model

@@ -176,6 +176,7 @@ def plot_per_genre(scores: dict, # `multilabel_scores`'s result
     if fname: fig.savefig(fname, dpi=110); plt.close(fig)
     return fig
 
+# %% ../nbs/01_evaluate.ipynb #5c066d85
 def plot_threshold_curves(probs, # dev probabilities (movies, genres)
                           y_true, # their 0/1 labels
                           thresholds, # the chosen threshold of each genre (marked)

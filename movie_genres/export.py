@@ -266,6 +266,7 @@ def validation_metrics(cfg: dict, # the model's config: its rule and calibration
                 **release_metrics(cfg, scores, y), at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']},
                 calibration=calibration_metrics(cfg.get('calibration'), scores, y), baseline=baseline_scores(splits))
 
+# %% ../nbs/11_export.ipynb #75da7474
 def export_model(checkpoint: str|Path, # folder written by `train`
                  out: str|Path, # model folder to write (e.g. movie_genres/model)
                  data: str|Path|None=None, # raw CSV or prepared folder (dev for the thresholds, validation for the score); default: `find_data()`

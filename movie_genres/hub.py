@@ -152,6 +152,7 @@ ones to float precision but some move (measured: up to 0.014 on 11 of 100 valida
 In Python, `optimum`'s ONNX Runtime classes would be the usual loader, but `optimum-onnx` 0.1.0 requires transformers
 below 4.58 and this project uses 5.x, so it was not tried; the snippet above needs neither.'''
 
+# %% ../nbs/10_hub.ipynb #53405bb0
 def _rule(cfg: dict) -> str:
     "The card's decision rule and its thresholds table."
     k, rows = cfg.get('max_genres'), card_thresholds(cfg)
@@ -216,6 +217,7 @@ subjective, so expect a plausible extra genre or a missing one.{count} Written i
 descriptions score a little lower (the accuracy report's test on retold descriptions).
 Text longer than {cfg.get('max_length', 128)} tokens is cut."""
 
+# %% ../nbs/10_hub.ipynb #12a9103f
 def model_card(cfg: dict, # a model folder's `config.json`
                size_mb: float, # the graph's size
                repo: str=HUB_REPO, # the Hub repository the card's snippets load

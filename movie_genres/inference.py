@@ -46,6 +46,7 @@ def model_folder(model: str|Path|None=None, # a folder, a Hugging Face repositor
         msg = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise ModelError(f"{model}: no such folder, and the Hugging Face Hub did not provide it ({msg[:160]})") from None
 
+# %% ../nbs/08_inference.ipynb #bb1056c6
 def read_model_config(path: str|Path, # model folder
                       onnx_file: str='model.onnx', # the graph to load from it
                      ) -> dict:
@@ -116,11 +117,12 @@ def _as_titles(titles, # None, a title (for one description), or one title (or N
                n: int, # how many descriptions
               ) -> list[str|None]:
     "One title or None per description; a list of the wrong length is a one-line error."
-    if titles is None or isinstance(titles, str): return [titles] * n if n == 1 or titles is None else _as_titles(list([titles]), n)
-    titles = [t if isinstance(t, str) else None for t in titles]
+    if titles is None: return [None] * n
+    titles = [titles] if isinstance(titles, str) else [t if isinstance(t, str) else None for t in titles]
     if len(titles) != n: raise ValueError(f"{len(titles)} titles for {n} descriptions: give one title (or None) per description")
     return titles
 
+# %% ../nbs/08_inference.ipynb #24c8bc12
 class GenreClassifier:
     "Predict the genres of movie descriptions with an ONNX model folder."
     def __init__(self,
@@ -161,10 +163,12 @@ class GenreClassifier:
         except Exception as e: raise ModelError(f"{path/'tokenizer.json'}: not a readable tokenizer ({str(e)[:120]})") from None
         return cls(make_session(path/onnx_file, threads), tok, cfg, path, uncapped, streams or threads, path/onnx_file)
 
-    def __repr__(self):
-        rule = f"at most {self.max_genres} genres" if self.max_genres else "uncapped"
-        where = 'the shipped model' if self.path == default_model_dir() else self.path
-        return f"GenreClassifier({where}, {len(self.labels)} labels, {rule}, max_length={self.max_length})"
+# %% ../nbs/08_inference.ipynb #b4f2f639
+@patch
+def __repr__(self: GenreClassifier):
+    rule = f"at most {self.max_genres} genres" if self.max_genres else "uncapped"
+    where = 'the shipped model' if self.path == default_model_dir() else self.path
+    return f"GenreClassifier({where}, {len(self.labels)} labels, {rule}, max_length={self.max_length})"
 
 # %% ../nbs/08_inference.ipynb #85557060
 @patch
@@ -206,6 +210,7 @@ def score_ids(self: GenreClassifier, ids, # one tokenized description, or a padd
     out = (session or self.session).run([self.score_output], {name: feeds[name] for name in self.input_names})[0]
     return out[0] if one else out
 
+# %% ../nbs/08_inference.ipynb #e3017994
 @patch
 def predict_scores(self: GenreClassifier, texts, # a description, or a list of them
                    titles=None, # the film's title, or one per description (None where unknown): read when the model reads titles

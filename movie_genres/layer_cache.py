@@ -57,6 +57,7 @@ class TopLayers(GenreModel):
                ) -> torch.Tensor:
         return self.pooled_logits(self.encoder(inputs_embeds=hidden, attention_mask=attention_mask).last_hidden_state, attention_mask)
 
+# %% ../nbs/06_layer_cache.ipynb #548db5f0
 def merge_top(model: GenreModel, # the whole model the top was taken from (changed in place)
               top: TopLayers, # the trained top
              ) -> GenreModel:
@@ -139,6 +140,7 @@ def _fill(cache: LayerCache, encoder: nn.Module, tok: Tokenizer, texts: list[str
             if (i + 1) % save_every == 0 or i + 1 == last:
                 f.flush(); os.fsync(f.fileno()); meta['batches_done'] = i + 1; _write_json(cache.folder/'meta.json', meta)
 
+# %% ../nbs/06_layer_cache.ipynb #cd5e8a6b
 def layer_cache(encoder: nn.Module, # the frozen bottom encoder (`bottom_encoder`)
                 tok: Tokenizer, # its tokenizer (truncating at the model's `max_length`)
                 texts: list[str], # every description the training reads (fit and dev rows)
@@ -203,6 +205,7 @@ def cached_dataloaders(cache: LayerCache, # the bottom layers' output on fit row
     return DataLoaders(CachedBatches(cache, fit_rows, fit_y, bs, shuffle=True, seed=seed), CachedBatches(cache, dev_rows, dev_y, bs*2),
                        device=device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
+# %% ../nbs/06_layer_cache.ipynb #7b9f95d2
 @torch.no_grad()
 def cached_probs(top: TopLayers, # the (trained) top
                  cache: LayerCache, # the bottom layers' output

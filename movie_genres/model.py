@@ -61,13 +61,13 @@ def mpnet_backbone(cache: str|Path|None=None, # folder to keep it in; default: `
             shutil.rmtree(folder, ignore_errors=True); inner.rename(folder); shutil.rmtree(unzipped, ignore_errors=True)
     return str(folder)
 
+# %% ../nbs/05_model.ipynb #96772bfd
 def resolve_backbone(backbone: str|None=None, # HF model name or folder; default: the packaged all-MiniLM-L6-v2
                     ) -> str:
     "A backbone folder or name to load: `None` is the packaged all-MiniLM-L6-v2, all-mpnet-base-v2 is assembled locally, the rest pass through."
     if backbone is None: return default_backbone()
     if str(backbone) in MPNET_NAMES: return mpnet_backbone()
     return str(backbone)
-
 
 # %% ../nbs/05_model.ipynb #fb2aaaa1
 def load_tokenizer(backbone: str|None=None, # HF model name or folder; default: the packaged all-MiniLM-L6-v2

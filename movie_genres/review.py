@@ -80,9 +80,15 @@ class ReviewStore:
         except sqlite3.DatabaseError as e:
             raise ReviewError(f"{self.path}: not a review database ({e}); it was left as it is") from None
 
-    def __repr__(self): return f"ReviewStore({self.path}, {self.count()} answers)"
-
 # %% ../nbs/16_review.ipynb #b30f4991
+@patch
+def __repr__(self: ReviewStore): return f"ReviewStore({self.path}, {self.count()} answers)"
+
+@patch
+def answered(self: ReviewStore) -> set[str]:
+    "The films (description hashes) that have an answer."
+    with self._db() as db: return {h for (h,) in db.execute('SELECT DISTINCT description_hash FROM answers')}
+
 def _now() -> str: return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
 
 @patch
@@ -103,6 +109,7 @@ def claim_next(self: ReviewStore, order: list[str], # the queue: description has
                        (pick, reviewer, screen, now))
         return pick
 
+# %% ../nbs/16_review.ipynb #5b0877c5
 @patch
 def answer(self: ReviewStore, film: dict, # `description_hash`, `title`, `description`, `genres_before` (list), `probabilities` (genre -> p)
            action: str, # 'accept', 'correct' or 'skip'
@@ -123,7 +130,7 @@ def answer(self: ReviewStore, film: dict, # `description_hash`, `title`, `descri
                               format_genres(genres_after), json.dumps(film['probabilities']), model, reviewer, _now(),
                               earlier[0] if earlier else None))
     if earlier is not None and not revise:
-        raise AlreadyAnswered(f"{film.get('title') or 'this film'} already has an answer, by {earlier[1]}; yours was not saved")
+        raise AlreadyAnswered(f"{film.get('title') or 'This film'} already has an answer, by {earlier[1]}; yours was not saved")
     return cur.lastrowid
 
 @patch
@@ -199,22 +206,26 @@ class ReviewQueue:
                     probabilities={self.clf.labels[j]: round(float(p[j]), 4) for j in np.argsort(-p, kind='stable')},
                     expected_errors=round(float(self.films.expected_errors[i]), 2))
 
-    def left_out(self) -> str:
-        "The catalogue's rows the queue leaves out, and why ('' when none)."
-        why = [f'{n} {w}' for n, w in [(self.empty, 'with an empty description'), (self.repeated, 'repeating a description')] if n]
-        return f"{self.empty + self.repeated} of the catalogue's rows left out: {' and '.join(why)}" if why else ''
+# %% ../nbs/16_review.ipynb #a8094cae
+@patch
+def next_film(self: ReviewQueue, reviewer: str, # who asks
+              screen: str='', # which of their screens (`ReviewStore.claim_next`)
+             ) -> dict|None:
+    "The film this screen holds or now claims (`ReviewStore.claim_next`); None when every film has an answer."
+    h = self.store.claim_next(self.order, reviewer, screen)
+    return None if h is None else self.film(h)
 
-    def next_film(self, reviewer: str, # who asks
-                  screen: str='', # which of their screens (`ReviewStore.claim_next`)
-                 ) -> dict|None:
-        "The film this screen holds or now claims (`ReviewStore.claim_next`); None when every film has an answer."
-        h = self.store.claim_next(self.order, reviewer, screen)
-        return None if h is None else self.film(h)
+@patch
+def left(self: ReviewQueue) -> int:
+    "Films of the catalogue without an answer."
+    answered = self.store.answered()
+    return sum(h not in answered for h in self.order)
 
-    def left(self) -> int:
-        "Films of the catalogue without an answer."
-        answered = set(self.store.answers().description_hash)
-        return sum(h not in answered for h in self.order)
+@patch
+def left_out(self: ReviewQueue) -> str:
+    "The catalogue's rows the queue leaves out, and why ('' when none)."
+    why = [f'{n} {w}' for n, w in [(self.empty, 'with an empty description'), (self.repeated, 'repeating a description')] if n]
+    return f"{self.empty + self.repeated} of the catalogue's rows left out: {' and '.join(why)}" if why else ''
 
 # %% ../nbs/16_review.ipynb #9d9a53db
 def _film_md(film: dict|None, left: int, mine: int, films: int=1, left_out: str='') -> tuple[str, str]:
@@ -242,25 +253,25 @@ class ReviewTab:
 # %% ../nbs/16_review.ipynb #0a0b08ef
 @patch
 def on_open(self: ReviewTab, who: str, # the reviewer
-         screen: str='', # which of their screens (a browser tab)
-        ) -> tuple[str, dict|None]:
+            screen: str='', # which of their screens (a browser tab)
+           ) -> tuple[str, dict|None]:
     "What a page opened (or reloaded) shows: a message ('' when all is well) and the film this screen holds or now claims."
     try: return '', self.queue.next_film(who, screen)
     except ReviewError as e: return self._failed(who, f"The next film could not be fetched ({e}); nothing was lost: reload the page in a moment."), None
 
 @patch
 def on_save(self: ReviewTab, action: str, # 'accept', 'correct' or 'skip'
-         film: dict|None, # the film on screen (`ReviewQueue.film`)
-         ticked: list[str], # the genres ticked on screen
-         who: str, # the reviewer
-         screen: str='', # which of their screens
-        ) -> tuple[str, dict|None]:
+            film: dict|None, # the film on screen (`ReviewQueue.film`)
+            ticked: list[str], # the genres ticked on screen
+            who: str, # the reviewer
+            screen: str='', # which of their screens
+           ) -> tuple[str, dict|None]:
     "Save an answer, then fetch the next film: a message saying whether the answer was saved, and the film to show (the same one when it was not)."
     if film is None: return self.on_open(who, screen)
     if action == 'correct' and not ticked: return self._failed(who, 'Not saved: tick at least one genre, or skip the film.'), film
     after = film['genres_before'] if action == 'accept' else [] if action == 'skip' else [g for g in self.queue.clf.labels if g in ticked]
     try: self.store.answer(film, action, after, who, self.queue.model); said = ''
-    except AlreadyAnswered as e: said = self._failed(who, f"Not saved: {e}.")
+    except AlreadyAnswered as e: said = self._failed(who, f"{e}.")
     except ReviewError as e: return self._failed(who, f"Not saved, the film stays on screen: {e}."), film
     try: return said, self.queue.next_film(who, screen)
     except ReviewError as e:
@@ -268,8 +279,8 @@ def on_save(self: ReviewTab, action: str, # 'accept', 'correct' or 'skip'
 
 @patch
 def page_text(self: ReviewTab, film: dict|None, # the film on screen
-           who: str, # the reviewer
-          ) -> tuple[str, str]:
+              who: str, # the reviewer
+             ) -> tuple[str, str]:
     "The page's status line and film text (`_film_md`); counts that cannot be read say so."
     try: left, mine = self.queue.left(), self.store.count(who)
     except ReviewError as e: return self._failed(who, f"Counts unavailable ({e})."), _film_md(film, 0, 0)[1]

@@ -102,6 +102,7 @@ def sweep_profiles(folder: str|Path|None=None, # where profiles are made; defaul
     for d in gone: shutil.rmtree(d, ignore_errors=True)
     return gone
 
+# %% ../nbs/17_scrape.ipynb #b6b6b3ef
 def make_driver(headless: bool=True, # no window
                 page_timeout: float=30., # seconds a page may take to load
                ):
