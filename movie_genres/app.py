@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import gradio as gr
 from .errors import DataError
-from .data import speaks_imdb
+from .labels import speaks_imdb
+from .data import model_text
 from .inference import GenreClassifier, EmptyTextError
 from .hub import model_card, card_body
 
 # %% auto #0
-__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'examples_for', 'read_words', 'read_note', 'classify',
+__all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'examples_for', 'what_it_reads', 'read_words', 'read_note', 'classify',
            'also_possible_md', 'empty_probs', 'word_effects', 'explain_html', 'classify_file', 'page_card',
            'card_per_genre', 'build_demo', 'serve']
 
@@ -36,11 +37,19 @@ def examples_for(clf: GenreClassifier, # the loaded classifier
     return EXAMPLES if speaks_imdb(clf.labels) else clf.config.get('examples') or EXAMPLES
 
 # %% ../nbs/14_app.ipynb #2720318e
-def _scores(clf: GenreClassifier, text: str, scores=None) -> np.ndarray:
+def _scores(clf: GenreClassifier, text: str, scores=None, title: str|None=None) -> np.ndarray:
     "The graph's scores of one description: the ones given (scored once for a click), else scored now; empty text is a page error."
     if scores is not None: return np.asarray(scores, np.float32)
-    try: return clf.predict_scores(text or '')
+    try: return clf.predict_scores(text or '', (title or '').strip() or None)
     except EmptyTextError: raise gr.Error("Please type a movie description first: the box is empty.")
+
+def what_it_reads(clf: GenreClassifier, # the loaded classifier
+                  text: str, # a movie description
+                  title: str|None=None, # its title, if any
+                 ) -> str:
+    "The text the model reads for a description and its title: `Title. description` when it reads titles, else the description."
+    title = (title or '').strip()
+    return model_text(text or '', title) if clf.reads_titles and title and (text or '').strip() else text or ''
 
 def read_words(clf: GenreClassifier, # the loaded classifier
                text: str, # a movie description
@@ -61,11 +70,11 @@ def read_note(clf: GenreClassifier, # the loaded classifier
 
 def classify(clf: GenreClassifier, # the loaded classifier
              text: str, # a movie description
-             title: str='', # the movie's title, shown above its genres (optional)
+             title: str='', # the movie's title, shown above its genres (and read, when the model reads titles)
              scores: np.ndarray|None=None, # its scores, when already computed (`predict_scores`)
             ) -> tuple[str, dict[str, float]]:
     "Markdown of the predicted genres and the top-5 probabilities of one description (and how much of it was read, when not all)."
-    scores = _scores(clf, text, scores)
+    scores = _scores(clf, text, scores, title)
     genres, top = clf.decide(scores)[0], clf.ranked(clf.calibrate(scores), 5)
     head = f"**{html.escape(title.strip())}**: " if title and title.strip() else ''
     note = read_note(clf, text)
@@ -203,9 +212,9 @@ def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; defaul
                 with gr.Column(scale=3):
                     text = gr.Textbox(label='Description', lines=4, elem_id='description', autofocus=True,
                                       placeholder='A retired hitman is pulled back for one last job...')
-                    with gr.Accordion('Title (optional)', open=False, elem_id='title-box'):
-                        title = gr.Textbox(label='Title: shown with the result; the model reads only the description',
-                                           lines=1, elem_id='title')
+                    with gr.Accordion('Title (optional)', open=clf.reads_titles, elem_id='title-box'):
+                        title = gr.Textbox(label='Title: the model reads it before the description' if clf.reads_titles
+                                           else 'Title: shown with the result; this model reads only the description', lines=1, elem_id='title')
                     with gr.Row():
                         clear = gr.ClearButton([title, text], value='Clear')
                         go = gr.Button('Predict genres', variant='primary', elem_id='predict')
@@ -233,9 +242,10 @@ def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; defaul
                 gr.Dataframe(pg, label='Per genre', interactive=False)
 
         scored = gr.State()                                # a click scores its description once; the other panels reuse it
-        def predict_fn(tx, ti): s = _scores(clf, tx); return (*classify(clf, tx, ti, s), s)
-        explain_fn = lambda tx, s: explain_html(clf, tx, scores=s)
-        also_fn = lambda tx, s: also_possible_md(clf, tx, s)
+        def predict_fn(tx, ti): s = _scores(clf, tx, title=ti); return (*classify(clf, tx, ti, s), dict(scores=s, reads=what_it_reads(clf, tx, ti)))
+        reads = lambda tx, st: st['reads'] if st else tx  # what the click scored: the title too, when the model reads titles
+        explain_fn = lambda tx, st: explain_html(clf, reads(tx, st), scores=st and st['scores'])
+        also_fn = lambda tx, st: also_possible_md(clf, tx, st and st['scores'])
         def file_fn(f, progress=gr.Progress(track_tqdm=True)): return classify_file(clf, f, progress)
         for trigger in (go.click, text.submit):
             ev = trigger(predict_fn, [text, title], [genres, top, scored], api_name='predict' if trigger == go.click else False)

@@ -10,11 +10,13 @@ import os, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 from .errors import DataError
-from .data import format_genres, require_columns, csv_error, CSV_ERRORS
+from .labels import format_genres
+from .data import require_columns, csv_error, CSV_ERRORS, read_labelled_csv, targets
+from .evaluate import multilabel_scores, expected_calibration_error
 from .inference import GenreClassifier
 
 # %% auto #0
-__all__ = ['predict_frame', 'predict_csv']
+__all__ = ['predict_frame', 'predict_csv', 'evaluate_csv']
 
 # %% ../nbs/12_batch.ipynb #3e10ffb5
 def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule decides the genres)
@@ -25,7 +27,7 @@ def predict_frame(clf: GenreClassifier, # loaded classifier (its decision rule d
     require_columns(source, df.columns, ['description'])
     scores, ok = clf.score_rows(df['description'].tolist(), df['title'].tolist() if 'title' in df.columns else None)
     probs, genres = np.full(scores.shape, np.nan), np.full(len(df), '', dtype=object)   # empty rows: '' and NaN
-    if ok.any(): probs[ok], genres[ok] = clf.calibrate(scores[ok]), [format_genres(g) for g in clf.decide(scores[ok])]
+    if ok.any(): probs[ok], genres[ok] = clf.calibrate(scores[ok]), [format_genres(g) for g in clf.decide(scores[ok], label_order=True)]
     return df.assign(predicted_genres=genres, **{f'p_{g}': np.round(probs[:, j], 4) for j, g in enumerate(clf.labels)})
 
 # %% ../nbs/12_batch.ipynb #d729d795
@@ -61,3 +63,16 @@ def predict_csv(clf: GenreClassifier, # loaded classifier
     finally:
         if tmp.exists(): tmp.unlink()
     return dict(rows=n, empty=len(empty_rows), empty_rows=empty_rows[:20])
+
+# %% ../nbs/12_batch.ipynb #968decda
+def evaluate_csv(clf: GenreClassifier, # the loaded classifier
+                 data: str|Path, # labelled CSV: description and genres ("A, B")
+                ) -> dict:
+    "Scores of `clf` on a CSV with `description` and `genres` (`\"A, B\"`) columns."
+    df = read_labelled_csv(data, clf.labels, known_as="the model's labels")
+    y = targets(df, clf.labels)
+    scores = clf.predict_scores(df.description.tolist(), df.title.tolist())
+    pred, probs = clf.decisions(scores), clf.calibrate(scores)
+    return dict(data=str(data), model=str(clf.path), rule=f'at most {clf.max_genres} genres' if clf.max_genres else 'uncapped',
+                **multilabel_scores(y, pred, clf.labels), genres_per_movie=float(pred.sum(1).mean()),
+                ece=expected_calibration_error(probs, y))

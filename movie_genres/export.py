@@ -8,22 +8,22 @@ Docs: https://movie-genres.github.io/movie-genres/export.html.md"""
 from __future__ import annotations
 import json, shutil, tempfile, time, warnings
 from pathlib import Path
-import numpy as np, torch
+import numpy as np, pandas as pd, torch
 from .errors import UserError
-from .data import atomic_folder, label_cap
-from .evaluate import scores_at, multilabel_scores, decide_matrix, tune_thresholds, calibration_bins, expected_calibration_error
+from .evaluate import scores_at, calibration_bins, expected_calibration_error
+from .rule import decide_matrix, label_cap, decision_rule, release_metrics, rule_text
 from .calibrate import fit_calibration, apply_calibration
 from .baseline import baseline_scores
-from .inference import GenreClassifier, TRAINING_ROWS
+from .inference import GenreClassifier, read_model_config
 from .hub import write_hub_files
 from .model import load_checkpoint, predict_probs, DEV_ROWS, VALID_ROWS
-from .data import load_splits, targets, read_labelled_csv
+from .data import atomic_folder, load_splits, targets, read_labelled_csv, model_text, TRAINING_ROWS
 
 # %% auto #0
-__all__ = ['QUANTIZATION', 'FEW_DEV_ROWS', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights',
-           'int8_products_exact', 'bake_optimizations', 'set_calibrated_logits', 'ParityError', 'check_parity',
-           'decision_rule', 'release_metrics', 'pick_examples', 'calibration_metrics', 'validation_metrics',
-           'export_model', 'retune_model']
+__all__ = ['QUANTIZATION', 'export_onnx', 'fuse_transformer', 'quantize_int8', 'narrow_int8_weights', 'int8_products_exact',
+           'bake_optimizations', 'set_calibrated_logits', 'ParityError', 'check_parity', 'pick_examples',
+           'calibration_metrics', 'labelled_inputs', 'validation_metrics', 'tune_folder', 'write_graph', 'export_model',
+           'tune_model']
 
 # %% ../nbs/11_export.ipynb #4a4abbcb
 class _Probabilities(torch.nn.Module):
@@ -186,37 +186,6 @@ def check_parity(torch_p: np.ndarray, # PyTorch's probabilities on the validatio
         raise ParityError(f"int8 ONNX micro-F1 {f1['int8']:.4f} vs PyTorch {f1['torch']:.4f}: drift over {f1_tol}")
     return res
 
-# %% ../nbs/11_export.ipynb #d8570e55
-FEW_DEV_ROWS = 5  # a label on fewer dev rows than this cannot tune its own threshold: it keeps (nearly) the global one
-
-def decision_rule(dev_probs: np.ndarray, # the exported model's probabilities on the dev split
-                  y_dev: np.ndarray, # dev labels
-                  max_genres: int|None=3, # the default rule names at most this many genres; None: uncapped only
-                  labels: list[str]|None=None, # label names: those with fewer than `FEW_DEV_ROWS` dev rows get a warning
-                 ) -> dict:
-    "The config keys of a decision rule tuned on dev: `max_genres`, its `thresholds`, and the `uncapped` rule's thresholds."
-    uncapped = tune_thresholds(dev_probs, y_dev).tolist()
-    capped = tune_thresholds(dev_probs, y_dev, max_genres=max_genres).tolist() if max_genres else uncapped
-    n = np.asarray(y_dev).sum(0)
-    if labels and (few := [f"{g!r} ({int(k)})" for g, k in zip(labels, n) if k < FEW_DEV_ROWS]):
-        warnings.warn(f"too few dev rows to tune a threshold of their own, so these keep the global one shrunk by "
-                      f"their rows: {', '.join(few)}", stacklevel=2)
-    return dict(max_genres=max_genres, thresholds=capped, uncapped=dict(thresholds=uncapped))
-
-def release_metrics(cfg: dict, # the model's config (labels, thresholds, max_genres, uncapped)
-                    probs: np.ndarray, # the model's scores on labelled rows
-                    y: np.ndarray, # their labels
-                   ) -> dict:
-    "Scores of the config's rule (and, under `uncapped`, of the uncapped rule) on labelled probabilities."
-    def scores(thresholds, max_genres):
-        pred = decide_matrix(probs, thresholds, max_genres=max_genres)
-        return dict(multilabel_scores(y, pred, cfg['labels']), genres_per_movie=float(pred.sum(1).mean()))
-    s, u = scores(cfg['thresholds'], cfg.get('max_genres')), scores(cfg['uncapped']['thresholds'], None)
-    return dict(**{k: s[k] for k in ['micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'genres_per_movie']},
-                rows=len(y), true_genres_per_movie=float(np.asarray(y).sum(1).mean()),
-                uncapped={k: u[k] for k in ['micro_f1', 'macro_f1', 'samples_f1', 'genres_per_movie']}, per_genre=s['per_genre'])
-
-
 # %% ../nbs/11_export.ipynb #78ef39aa
 def pick_examples(texts: list[str], # validation descriptions
                   y: np.ndarray, # their labels (multi-hot)
@@ -247,96 +216,111 @@ def calibration_metrics(calibration: dict|None, # `fit_calibration`'s result
                 bins=bins.to_dict(orient='records'))
 
 # %% ../nbs/11_export.ipynb #8e050b18
-def _rule_text(max_genres: int|None) -> str:
-    "How `metrics.model` describes the scored model and its rule."
-    return 'int8 ONNX, per-genre thresholds tuned on dev, at least one genre' + (f' and at most {max_genres}' if max_genres else '') + ' per movie'
-
-def _dev_and_valid(splits: dict) -> tuple:
-    "Dev and validation texts and labels of `load_splits`'s result."
-    return [(s.description.tolist(), targets(s, splits['labels'])) for s in (splits['dev'], splits['valid'])]
+def labelled_inputs(rows: pd.DataFrame, # a split's rows (`load_splits`)
+                    labels: list[str], # the model's labels
+                    titles: bool=False, # the model reads titles: give each row's title too
+                   ) -> tuple:
+    "What a model reads on labelled rows: their descriptions, their titles (None unless `titles`) and their labels."
+    heads = [t if isinstance(t, str) and t else None for t in rows.title] if titles and 'title' in rows else None
+    return rows.description.tolist(), heads, targets(rows, labels)
 
 def validation_metrics(cfg: dict, # the model's config: its rule and calibration
                        scores: np.ndarray, # the graph's scores on the validation rows
                        y: np.ndarray, # their labels
                        splits: dict, # `load_splits`'s result (the baseline trains on its fit and dev rows)
+                       scores_alone: np.ndarray|None=None, # a title-reading model's scores on the descriptions alone
                       ) -> dict:
     "What a model folder records as `metrics`: its rule's scores on the validation rows, at 0.5, its calibration, and the TF-IDF baseline's."
     s05 = scores_at(scores, y, 0.5)
-    return dict(split=f'validation split (RandomSplitter(valid_pct=0.1, seed=42)), {len(y)} rows', model=_rule_text(cfg.get('max_genres')),
+    alone = {} if scores_alone is None else dict(descriptions_alone={k: v for k, v in release_metrics(cfg, scores_alone, y).items() if k != 'per_genre'})
+    return dict(split=f'validation split (RandomSplitter(valid_pct=0.1, seed=42)), {len(y)} rows', model=rule_text(cfg.get('max_genres')),
                 **release_metrics(cfg, scores, y), at_threshold_05={k: s05[k] for k in ['micro_f1', 'macro_f1']},
-                calibration=calibration_metrics(cfg.get('calibration'), scores, y), baseline=baseline_scores(splits))
+                calibration=calibration_metrics(cfg.get('calibration'), scores, y), baseline=baseline_scores(splits), **alone)
+
+# %% ../nbs/11_export.ipynb #bef68769
+def tune_folder(folder: str|Path, # a model folder: its graph and a `config.json` that loads it (rewritten in place)
+                splits: dict, # `load_splits`'s result: dev tunes the rule, validation scores it
+                max_genres: int|None, # the rule names at most this many genres; None: uncapped
+                record: dict|None=None, # more to keep under `metrics` (the export's parity check, the training's dev scores)
+               ) -> dict:
+    "Tune a folder's rule and calibration on dev with its own int8 scores, score it on validation, pick its examples, write its config and Hub files."
+    folder = Path(folder); clf = GenreClassifier.load(folder); titles = clf.reads_titles
+    (dev, dev_titles, y_dev), (texts, heads, y) = (labelled_inputs(splits[s], clf.labels, titles) for s in ('dev', 'valid'))
+    dev_scores = clf.predict_scores(dev, dev_titles)
+    cfg = dict(clf.config, **decision_rule(dev_scores, y_dev, max_genres, clf.labels), calibration=fit_calibration(dev_scores, y_dev))
+    set_calibrated_logits(folder/'model.onnx', cfg['calibration'], len(clf.labels))
+    alone = clf.predict_scores(texts)                              # the description alone: what an example in the app shows
+    scores = clf.predict_scores(texts, heads) if titles else alone
+    cfg['examples'] = pick_examples(texts, y, decide_matrix(alone, cfg['thresholds'], max_genres=max_genres))
+    cfg['metrics'] = {**cfg.get('metrics', {}), **validation_metrics(cfg, scores, y, splits, alone if titles else None), **(record or {})}
+    (folder/'config.json').write_text(json.dumps(cfg, indent=1))
+    return write_hub_files(folder)
+
+# %% ../nbs/11_export.ipynb #46e30b06
+def write_graph(model, # the trained `GenreModel`
+                meta: dict, # its checkpoint's metadata (`load_checkpoint`)
+                folder: Path, # the model folder being written
+                fuse: bool=True, # apply onnxruntime's transformer fusions before quantizing
+               ) -> dict:
+    "Write the model's int8 graph (`model-fp32.onnx` beside it) and the `config.json` that loads it; returns that config."
+    export_onnx(model, folder/'model-fp32.onnx')
+    ec = model.encoder.config
+    if fuse: fuse_transformer(folder/'model-fp32.onnx', folder/'model-fp32.onnx', ec.num_attention_heads, ec.hidden_size,
+                              'bert' if ec.model_type in ('bert', 'roberta', 'distilbert') else ec.model_type)
+    quantize_int8(folder/'model-fp32.onnx', folder/'model.onnx')
+    recipe = meta.get('recipe') or {}
+    cfg = dict(labels=meta['labels'], thresholds=meta['thresholds'], max_length=meta['max_length'], backbone=meta['backbone'],
+               pooling='mean', **({'titles': True} if recipe.get('titles') else {}), quantization=QUANTIZATION,
+               fused_ops=bake_optimizations(folder/'model.onnx', folder/'model.onnx'),      # the kernels the graph runs
+               architecture=dict(model_type=ec.model_type, layers=ec.num_hidden_layers, hidden=ec.hidden_size, ffn=ec.intermediate_size,
+                                 parameters=sum(p.numel() for p in model.parameters())),
+               training=dict(recipe=meta.get('recipe'), best_epoch=meta.get('best_epoch'), history=meta.get('history'),
+                             train_seconds=meta.get('train_seconds'), device=meta.get('device')))
+    (folder/'config.json').write_text(json.dumps(cfg, indent=1))
+    return cfg
 
 # %% ../nbs/11_export.ipynb #75da7474
+def _tiny(meta: dict) -> bool:
+    "Whether a checkpoint is a tiny random-init model (`train(tiny=True)`), or was continued from one."
+    recipe = meta.get('recipe') or {}
+    return bool(recipe.get('tiny') or ((recipe.get('init') or {}).get('recipe') or {}).get('tiny'))
+
 def export_model(checkpoint: str|Path, # folder written by `train`
                  out: str|Path, # model folder to write (e.g. movie_genres/model)
                  data: str|Path|None=None, # raw CSV or prepared folder (dev for the thresholds, validation for the score); default: `find_data()`
                  keep_fp32: bool=False, # also keep `model-fp32.onnx` (benchmarks)
                  fuse: bool=True, # apply onnxruntime's transformer fusions before quantizing
-                 max_genres: int|None=None, # at most this many genres a movie; 0: uncapped; None: `data.label_cap` of the training rows
-                 f1_tol: float=0.01, # largest micro-F1 drift of the int8 graph from PyTorch that may ship
+                 max_genres: int|None=None, # at most this many genres a movie; 0: uncapped; None: `rule.label_cap` of the training rows
+                 f1_tol: float|None=None, # largest micro-F1 drift of the int8 graph from PyTorch that may ship; None: 0.01, 0.05 for a tiny model
                 ) -> dict:
     "Export a checkpoint to an int8 ONNX model folder after a parity check, its decision rule tuned on dev; returns its `config.json`."
     model, tok, meta = load_checkpoint(checkpoint)
     splits, checkpoint = load_splits(data, labels=meta['labels']), Path(checkpoint)
     for split, f in [('dev', DEV_ROWS), ('valid', VALID_ROWS)]:     # a model that learnt with replay: the rows it trained with
         if (checkpoint/f).exists(): splits[split] = read_labelled_csv(checkpoint/f, meta['labels'])
-    (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
+    f1_tol = (0.05 if _tiny(meta) else 0.01) if f1_tol is None else f1_tol      # random tiny layers lose more to int8
     max_genres = label_cap(splits['fit'].genre_list, meta['labels']) if max_genres is None else max_genres or None
     with atomic_folder(out) as tmp:
-        export_onnx(model, tmp/'model-fp32.onnx')
-        ec = model.encoder.config
-        fused = fuse_transformer(tmp/'model-fp32.onnx', tmp/'model-fp32.onnx', ec.num_attention_heads, ec.hidden_size,
-                                 'bert' if ec.model_type in ('bert', 'roberta', 'distilbert') else ec.model_type) if fuse else {}
-        quantize_int8(tmp/'model-fp32.onnx', tmp/'model.onnx')
-        fused = bake_optimizations(tmp/'model.onnx', tmp/'model.onnx')     # the kernels the graph runs
+        cfg = write_graph(model, meta, tmp, fuse)
         for f in ['tokenizer.json', TRAINING_ROWS]:
             if (checkpoint/f).exists(): shutil.copy(checkpoint/f, tmp/f)
-        cfg = dict(labels=meta['labels'], thresholds=meta['thresholds'], max_length=meta['max_length'],
-                   backbone=meta['backbone'], pooling='mean', quantization=QUANTIZATION, fused_ops=fused,
-                   architecture=dict(model_type=ec.model_type, layers=ec.num_hidden_layers, hidden=ec.hidden_size, ffn=ec.intermediate_size,
-                                     parameters=sum(p.numel() for p in model.parameters())))
-        (tmp/'config.json').write_text(json.dumps(cfg, indent=1))   # enough to load; the rule and metrics are added below
-        torch_p = predict_probs(model, tok, texts)
-        fp32_clf, int8_clf = (GenreClassifier.load(tmp, onnx_file=f) for f in ['model-fp32.onnx', 'model.onnx'])
-        fp32_p, int8_p = fp32_clf.predict_scores(texts), int8_clf.predict_scores(texts)
-        parity = check_parity(torch_p, fp32_p, int8_p, y, cfg['thresholds'], f1_tol=f1_tol)
-        dev_p = int8_clf.predict_scores(dev_texts)
-        cfg.update(decision_rule(dev_p, y_dev, max_genres, cfg['labels']), calibration=fit_calibration(dev_p, y_dev))
-        set_calibrated_logits(tmp/'model.onnx', cfg['calibration'], len(cfg['labels']))
-        cfg['examples'] = pick_examples(texts, y, decide_matrix(int8_p, cfg['thresholds'], max_genres=max_genres))
-        cfg['metrics'] = dict(validation_metrics(cfg, int8_p, y, splits), parity=parity, dev=meta.get('dev'))
-        cfg['training'] = dict(recipe=meta.get('recipe'), best_epoch=meta.get('best_epoch'), history=meta.get('history'),
-                               train_seconds=meta.get('train_seconds'), device=meta.get('device'))
-        (tmp/'config.json').write_text(json.dumps(cfg, indent=1))
-        cfg = write_hub_files(tmp)
+        texts, heads, y = labelled_inputs(splits['valid'], cfg['labels'], cfg.get('titles', False))
+        seen = [model_text(d, t) for d, t in zip(texts, heads)] if heads else texts     # what the model reads, joined once for all three
+        fp32_p, int8_p = (GenreClassifier.load(tmp, onnx_file=f).predict_scores(seen) for f in ['model-fp32.onnx', 'model.onnx'])
+        parity = check_parity(predict_probs(model, tok, seen), fp32_p, int8_p, y, cfg['thresholds'], f1_tol=f1_tol)
+        cfg = tune_folder(tmp, splits, max_genres, record=dict(parity=parity, dev=meta.get('dev')))
         if not keep_fp32: (tmp/'model-fp32.onnx').unlink()
     return cfg
 
 # %% ../nbs/11_export.ipynb #e18db85d
-def _bake_once(model: Path) -> dict|None:
-    "Bake a folder's graph unless it was baked already (it then has its `logits` output); returns the op counts, or None."
-    import onnx
-    if 'logits' in {o.name for o in onnx.load(str(model/'model.onnx')).graph.output}: return None
-    return bake_optimizations(model/'model.onnx', model/'model.onnx')      # written beside it, then renamed in
-
-def retune_model(model: str|Path, # model folder to update (replaced whole, once the new one is written)
-                 data: str|Path|None=None, # raw CSV or prepared folder; default: `find_data()`
-                 max_genres: int|None=None, # at most this many genres a movie; 0: uncapped; None: as the folder has it
-                 keep_rule: bool=False, # keep the thresholds and the calibration: only re-score (e.g. after baking an older graph)
-                ) -> dict:
+def tune_model(model: str|Path, # model folder to update (replaced whole, once the new one is written)
+               data: str|Path|None=None, # raw CSV or prepared folder; default: `find_data()`
+               max_genres: int|None=None, # at most this many genres a movie; 0: uncapped; None: as the folder has it
+              ) -> dict:
     "Re-tune a model folder's decision rule and calibration on dev with its own int8 scores and re-score it on validation; returns the config."
     model = Path(model)
     with atomic_folder(model) as tmp:                      # a failure leaves the folder as it was
         shutil.copytree(model, tmp, dirs_exist_ok=True)
-        fused = _bake_once(tmp); clf = GenreClassifier.load(tmp)
-        splits = load_splits(data, labels=clf.labels); (dev_texts, y_dev), (texts, y) = _dev_and_valid(splits)
-        max_genres = clf.config.get('max_genres') if max_genres is None else max_genres or None
-        cfg = dict(clf.config, **({'fused_ops': fused} if fused else {}))
-        if not keep_rule:
-            dev_scores = clf.predict_scores(dev_texts)
-            cfg.update(decision_rule(dev_scores, y_dev, max_genres, clf.labels), calibration=fit_calibration(dev_scores, y_dev))
-        set_calibrated_logits(tmp/'model.onnx', cfg.get('calibration'), len(clf.labels))
-        cfg['metrics'] = {**cfg.get('metrics', {}), **validation_metrics(cfg, clf.predict_scores(texts), y, splits)}
-        (tmp/'config.json').write_text(json.dumps(cfg, indent=1))
-        cfg = write_hub_files(tmp)
-    return cfg
+        cfg = read_model_config(tmp)
+        max_genres = cfg.get('max_genres') if max_genres is None else max_genres or None
+        return tune_folder(tmp, load_splits(data, labels=cfg['labels']), max_genres)

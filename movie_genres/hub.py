@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, os, re, shutil
 from pathlib import Path
 import numpy as np
-from .data import speaks_imdb
+from .labels import speaks_imdb
 from .evaluate import REFERENCE_SCORES
 from .calibrate import apply_calibration
 from tokenizers import Tokenizer
@@ -97,6 +97,13 @@ def _use_it(cfg: dict, repo: str) -> str:
     "The card's three ways to load the folder: this package, onnxruntime alone, transformers.js."
     k = cfg.get('max_genres')
     pick = f"[:{k}]" if k else ''
+    titled = bool(cfg.get('titles'))
+    call = 'clf.predict("A retired hitman is pulled back for one last job.", titles="Leon")' if titled else 'clf.predict("A retired hitman is pulled back for one last job.")'
+    head, read = (('description, title=None', '''
+    text = (f"{title} {description}" if title[-1] in ".!?" else f"{title}. {description}") if title else description
+    ids = tokenizer.encode(text).ids        # the model reads "Title. description" (the description alone works too)''')
+                  if titled else ('description', '''
+    ids = tokenizer.encode(description).ids'''))
     maps = ('scale, bias = (np.array(config["calibration"][k]) for k in ("scale", "bias"))' if cfg.get('calibration') else
             'scale, bias = 1.0, 0.0                 # no calibration: the logits are the model\'s own log-odds')
     return f'''## Use it
@@ -105,7 +112,7 @@ With this project's package (`pip install movie-genres`), which ships this model
 ```python
 from movie_genres.inference import GenreClassifier
 clf = GenreClassifier.load()             # or GenreClassifier.load("{repo}")
-clf.predict("A retired hitman is pulled back for one last job.")
+{call}
 ```
 
 With onnxruntime, tokenizers and NumPy only (download the folder first, e.g. `huggingface-cli download {repo} --local-dir movie-genres-model`):
@@ -123,15 +130,14 @@ labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
 {maps}
 cut = np.log(np.array(config["thresholds"]) / (1 - np.array(config["thresholds"])))
 
-def genres(description):
-    "The genres named and every genre's probability, for one description."
-    ids = tokenizer.encode(description).ids
+def genres({head}):
+    "The genres named (most likely first) and every genre's probability, for one description."{read}
     feed = {{"input_ids": np.array([ids]), "attention_mask": np.ones((1, len(ids)), np.int64)}}
     logits = session.run(["logits"], feed)[0][0]
     probs = 1 / (1 + np.exp(-logits))               # calibrated probabilities
     score = (logits - bias) / scale                   # the model's own scores, which the rule reads
     named = [i for i in np.argsort(-score) if score[i] >= cut[i]]{pick} or [int(np.argmax(score))]
-    return [labels[i] for i in sorted(named)], dict(zip(labels, probs.tolist()))
+    return [labels[i] for i in sorted(named, key=lambda i: -probs[i])], dict(zip(labels, probs.tolist()))
 ```
 
 One description per call, as above: the int8 graph quantizes its activations per call, so a padded batch moves the
@@ -194,6 +200,10 @@ def _about(cfg: dict, size_mb: float) -> str:
     probs = (f"\n\n**Probabilities** are calibrated on the dev split (one map per label): on the validation movies they are off "
              f"from what happens by {cal['ece']:.3f} on average (ECE; {cal['ece_uncalibrated']:.3f} before calibration). "
              f"The genres named are decided before that map, on the model's own scores." if cal and cfg.get('calibration') else '')
+    reads = ("it reads the title and the description (`Title. description`; a description alone works too), not the year or cast"
+             if cfg.get('titles') else "it reads only the description (not the title, year or cast)")
+    if alone := m.get('descriptions_alone'):
+        scores += f"; from descriptions alone, without their titles, micro-F1 {alone['micro_f1']:.3f} / macro-F1 {alone['macro_f1']:.3f}"
     what = (f"{len(labels)} IMDb genres" if imdb else f"{len(labels)} labels of its own ({', '.join(labels)})")
     model = f"""**Model**: {architecture_line(cfg)}, mean pooling,
 exported to ONNX, fused and quantized to int8 ({size_mb:.0f} MB); {what},
@@ -203,16 +213,15 @@ each with its own threshold tuned on a dev split. It {rule}."""
 
 **Scores** on its {m.get('rows', '?')} validation movies: {scores}.{probs}
 
-**Limits**: trained on {f'{rows:,}' if rows else 'its'} descriptions; it reads only the description (not the title, year or
-cast). Rare labels had few training examples: {weak}. Labels are themselves subjective, so expect a plausible extra one or a
+**Limits**: trained on {f'{rows:,}' if rows else 'its'} descriptions; {reads}. Rare labels had few training examples: {weak}. Labels are themselves subjective, so expect a plausible extra one or a
 missing one.{count} Text longer than {cfg.get('max_length', 128)} tokens is cut."""
     return f"""{model}
 
 **Scores** on the seed split's {m.get('rows', 931)} validation movies: {scores}. The reference DistilRoBERTa-base scored
 micro-F1 {ref['micro_f1']:.3f} / macro-F1 {ref['macro_f1']:.3f} (int8 ONNX, as its authors report){base}.{probs}
 
-**Limits**: trained on {f'{rows:,}' if rows else 'about 8,400'} short IMDb plot summaries in English; it reads only the
-description (not the title, year or cast). Rare genres had few training examples: {weak}. IMDb's genres are themselves
+**Limits**: trained on {f'{rows:,}' if rows else 'about 8,400'} short IMDb plot summaries in English; {reads}.
+Rare genres had few training examples: {weak}. IMDb's genres are themselves
 subjective, so expect a plausible extra genre or a missing one.{count} Written in other words than IMDb's house style,
 descriptions score a little lower (the accuracy report's test on retold descriptions).
 Text longer than {cfg.get('max_length', 128)} tokens is cut."""

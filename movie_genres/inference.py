@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import onnxruntime as ort
 from fastcore.basics import patch
-from .evaluate import decide_matrix
+from .rule import decide_matrix, near_misses, ALSO_POSSIBLE
 from .calibrate import apply_calibration
 from .errors import ModelError, EmptyTextError
 from .data import description_hashes, model_text, TRAINING_ROWS
 from .tokens import load_tokenizer_file, encode_texts, pad_token_id, visible_description, CHARS_PER_TOKEN
 
 # %% auto #0
-__all__ = ['HUB_ID', 'MODEL_FILES', 'HUB_FILES', 'SLOW_FUSIONS', 'ALSO_POSSIBLE', 'default_model_dir', 'model_folder',
-           'read_model_config', 'cpu_quota', 'serving_cores', 'make_session', 'GenreClassifier']
+__all__ = ['HUB_ID', 'MODEL_FILES', 'HUB_FILES', 'SLOW_FUSIONS', 'default_model_dir', 'model_folder', 'read_model_config',
+           'cpu_quota', 'serving_cores', 'make_session', 'GenreClassifier']
 
 # %% ../nbs/08_inference.ipynb #95fb4ccb
 def default_model_dir() -> Path:
@@ -265,12 +265,14 @@ def score_rows(self: GenreClassifier, descriptions, # one description a row (mis
     return scores, ok
 
 # %% ../nbs/08_inference.ipynb #a6da009f
-ALSO_POSSIBLE = 0.5  # "also possible": a genre not chosen whose probability reaches this share of its threshold
-
 @patch
-def _names(self: GenreClassifier, chosen: np.ndarray) -> list[list[str]]:
+def _names(self: GenreClassifier, chosen: np.ndarray, # a boolean decision matrix
+           probs: np.ndarray|None=None, # its probabilities: name the most likely first; None: in label order
+          ) -> list[list[str]]:
     "The label names of each row of a boolean decision matrix."
-    return [[self.labels[j] for j in np.flatnonzero(row)] for row in chosen]
+    rows = [np.flatnonzero(row) for row in chosen]
+    if probs is not None: rows = [js[np.argsort(-p[js], kind='stable')] for js, p in zip(rows, np.atleast_2d(probs))]
+    return [[self.labels[j] for j in js] for js in rows]
 
 @patch
 def decisions(self: GenreClassifier, scores: np.ndarray, # the graph's scores (`predict_scores`), one row or many
@@ -280,15 +282,16 @@ def decisions(self: GenreClassifier, scores: np.ndarray, # the graph's scores (`
 
 @patch
 def decide(self: GenreClassifier, scores: np.ndarray, # the graph's scores (`predict_scores`), one row or many
+           label_order: bool=False, # name them in the label file's order (a CSV's `predicted_genres`), not most likely first
           ) -> list[list[str]]:
-    "Genres of each row of `scores`: those over their threshold (at most `max_genres`), else the single most likely one."
-    return self._names(self.decisions(scores))
+    "Genres of each row of `scores`, most likely first: those over their threshold (at most `max_genres`), else the single most likely one."
+    return self._names(self.decisions(scores), None if label_order else self.calibrate(scores))
 
 @patch
 def predict(self: GenreClassifier, texts, # a description, or a list of them
             titles=None, # the film's title, or one per description (`predict_scores`)
            ) -> list[str]|list[list[str]]:
-    "Predicted genres (label order) of a description, or of each description in a list."
+    "Predicted genres (most likely first) of a description, or of each description in a list."
     texts, single = _as_texts(texts)
     res = self.decide(self.predict_scores(texts, titles))
     return res[0] if single else res
@@ -297,9 +300,9 @@ def predict(self: GenreClassifier, texts, # a description, or a list of them
 @patch
 def also_possible(self: GenreClassifier, scores: np.ndarray, # the graph's scores (`predict_scores`), one row or many
                  ) -> list[dict[str, float]]:
-    "For each row of `scores`, the genres not chosen whose score reaches `ALSO_POSSIBLE` of their threshold, with their probabilities, most likely first."
+    "For each row of `scores`, the genres not chosen near their threshold (`rule.near_misses`), with their probabilities, most likely first."
     scores = np.atleast_2d(scores); probs = self.calibrate(scores)
-    near = (scores >= ALSO_POSSIBLE * self.thresholds) & ~self.decisions(scores)
+    near = near_misses(scores, self.thresholds, self.decisions(scores))
     return [{self.labels[j]: float(p[j]) for j in sorted(np.flatnonzero(m), key=lambda j: -p[j])} for p, m in zip(probs, near)]
 
 @patch

@@ -10,7 +10,8 @@ import csv, html, json, os, re, shutil, tempfile, time
 from pathlib import Path
 from urllib.parse import urljoin
 from .errors import UserError
-from .data import clean_description, format_genres, REFERENCE_LABELS
+from .labels import format_genres, REFERENCE_LABELS
+from .data import clean_description
 from fastcore.basics import patch
 
 

@@ -10,10 +10,12 @@ import hashlib, json, time
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
-from .recipe import Recipe, Release, RELEASE
+from .recipe import Recipe, Release, RELEASE, REPLAY
+from .labels import label_set, format_genres
 from .data import (load_splits, targets, find_data, find_extra, RAW_CSV_NAME, read_extra, data_labels,
-                               description_hashes, format_genres, read_labels, model_text)
-from .evaluate import scores_at, tune_thresholds
+                               description_hashes, model_text)
+from .evaluate import scores_at
+from .rule import tune_thresholds
 from .model import (build_model, load_tokenizer, genre_dataloaders, genre_splitter,
                                 predict_probs, save_checkpoint, load_checkpoint, load_model_folder, TINY, DEV_ROWS, VALID_ROWS)
 from .errors import DataError, ModelError
@@ -189,10 +191,10 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
           out: str|Path='candidates/model', # checkpoint folder to write
           teacher=None, # checkpoint folder(s), a `save_teacher_probs` file, or an array (fit rows x labels): probabilities to also learn from
           init: str|Path|None=None, # a checkpoint or model folder to start from instead of the backbone (`load_init`)
-          replay: float=0., # with `init`: its own training rows replayed per fit row, so it does not forget (`replay_splits`)
+          replay: float|None=None, # with `init`: its own training rows replayed per fit row, so it does not forget (`replay_splits`); None: `REPLAY`
           replay_data=None, # with `replay`: labelled CSV file(s) holding those rows; default: `find_data()` and its extra files
           extra=None, # more labelled CSV file(s) for the training part (see `data.read_extra`)
-          labels: str|Path|list|None=None, # the label set (`data.read_labels`); default: beside the data, else from it
+          labels: str|Path|list|None=None, # the label set (`labels.label_set`); default: beside the data, else from it
           layer_cache: str|Path|None=None, # with `recipe.frozen_layers`: the cache folder; default: one named by its fingerprint in the cache
           tiny: bool=False, # random-init 2-layer model (tests)
           limit: int|None=None, # use only this many fit rows (and a quarter as many dev rows)
@@ -203,10 +205,11 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     set_seed(r.seed, reproducible=True)
     t0 = time.time()
     model, tok, start, seen = load_init(init) if init else (None, None, None, None)
-    if init and labels is not None and read_labels(labels) != start['labels']:
+    if init and labels is not None and label_set(labels) != start['labels']:
         raise DataError(f"{init}: the starting model predicts its own {len(start['labels'])} labels; leave out --labels")
     splits = load_splits(data, extra, start['labels'] if init else labels); labels = splits['labels']
-    if init and replay: splits = replay_splits(splits, seen, replay, replay_data, r.seed)
+    replay = (REPLAY if replay is None else replay) if init else 0.
+    if replay: splits = replay_splits(splits, seen, replay, replay_data, r.seed)
     fit, dev = splits['fit'], splits['dev']
     if limit: fit, dev = fit.head(limit), dev.head(max(limit // 4, 8))
     y_fit, y_dev = targets(fit, labels), targets(dev, labels)

@@ -1,7 +1,8 @@
 """Helpers for the end-to-end tests: the installed console script, free ports, the clone's data, one tiny model."""
-import os, socket, subprocess, sys, tempfile, time, urllib.request
+import os, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 import pytest
+from movie_genres.bench import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -21,11 +22,6 @@ def data_dir() -> Path:
     d = ROOT/'data'
     assert (d/'Movie_details.csv').exists(), d
     return d
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
 def wait_http(url: str, timeout: float=90, proc=None) -> None:

@@ -34,7 +34,7 @@ def test_predict_csv_contract(cli, clf, tmp_path):
     assert r.returncode == 0, r.stderr
     out = pd.read_csv(tmp_path/'out.csv')
     assert list(out.columns) == ['title', 'description', 'year', 'predicted_genres', *[f'p_{g}' for g in clf.labels]]
-    assert out.predicted_genres.tolist() == [', '.join(g) for g in clf.predict(src.description.tolist())]
+    assert out.predicted_genres.tolist() == [', '.join(sorted(g, key=clf.labels.index)) for g in clf.predict(src.description.tolist())]   # label order
     probs = clf.predict_proba(src.description.tolist())
     assert abs(out[[f'p_{g}' for g in clf.labels]].to_numpy() - probs).max() < 1e-3
 
@@ -193,7 +193,8 @@ def test_learn_from_corrections_tiny(cli, tiny_model, data_dir, tmp_path):
     """`train --init MODEL --data corrections.csv` continues an exported model folder (its int8 graph read back) with a
     replay of its own training rows, then exports it with its rule and calibration tuned on the new and the original dev rows."""
     import numpy as np, pandas as pd
-    from movie_genres.data import load_splits, format_genres, description_hashes
+    from movie_genres.labels import format_genres
+    from movie_genres.data import load_splits, description_hashes
     seed = load_splits(data_dir/'Movie_details.csv')
     valid = seed['valid'].head(40)                                                   # films the tiny model never trained on
     valid.assign(genres=valid.genre_list.map(format_genres))[['title', 'description', 'genres']].to_csv(tmp_path/'corrections.csv', index=False)

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import pytest
 from conftest import free_port, wait_http
-from movie_genres.data import REFERENCE_LABELS, relabel
+from movie_genres.labels import REFERENCE_LABELS, relabel
 from movie_genres.inference import GenreClassifier
 
 MOODS = {'Comedy': 'Funny & Light', 'Animation': 'Funny & Light', 'Family': 'Funny & Light', 'Thriller': 'Dark / Tense',

@@ -21,7 +21,8 @@ import numpy as np, pandas as pd
 def score(model, tok, rule: dict, rows: pd.DataFrame, labels: list[str]) -> dict:
     "Micro-/macro-F1 of a PyTorch model on `rows` under a decision rule (`export.decision_rule`'s keys), and its micro average precision."
     from movie_genres.data import targets
-    from movie_genres.evaluate import multilabel_scores, decide_matrix
+    from movie_genres.evaluate import multilabel_scores
+    from movie_genres.rule import decide_matrix
     from movie_genres.model import predict_probs
     from sklearn.metrics import average_precision_score
     p, y = predict_probs(model, tok, rows.description.tolist()), targets(rows, labels)
@@ -33,7 +34,7 @@ def score(model, tok, rule: dict, rows: pd.DataFrame, labels: list[str]) -> dict
 def retuned_rule(model, tok, dev, labels, max_genres) -> dict:
     "The decision rule `export` would tune on these PyTorch probabilities of the dev rows (the learnt models' rules are tuned so)."
     from movie_genres.data import targets
-    from movie_genres.export import decision_rule
+    from movie_genres.rule import decision_rule
     from movie_genres.model import predict_probs
     return decision_rule(predict_probs(model, tok, dev.description.tolist()), targets(dev, labels), max_genres)
 
@@ -54,13 +55,15 @@ def main(argv=None):
     p.add_argument('--tiny', action='store_true', help='a smoke run on a tiny random model (its numbers mean nothing)')
     p.add_argument('--out', default='nbs/data/learn_gain.json')
     a = p.parse_args(argv)
-    from movie_genres.data import find_data, find_extra, load_splits, read_labelled_csv, format_genres, description_hashes
+    from movie_genres.labels import format_genres
+    from movie_genres.data import find_data, find_extra, load_splits, read_labelled_csv, description_hashes
     from movie_genres.recipe import Recipe, LEARN
     from movie_genres.train import train
-    from movie_genres.export import export_model, decision_rule
+    from movie_genres.export import export_model
+    from movie_genres.rule import decision_rule
     from movie_genres.model import load_model_folder, load_checkpoint
     from movie_genres.inference import GenreClassifier
-    from movie_genres.review import ReviewQueue, ReviewStore
+    from movie_genres.review import ReviewQueue, ReviewStore, genre_errors
     from movie_genres.data import targets
     work, t0 = Path(a.work), time.time()
     extra, extra2 = find_extra(['imdb_extra.csv', 'imdb_extra2.csv'])
@@ -88,7 +91,7 @@ def main(argv=None):
             queue = ReviewQueue(GenreClassifier.load(folder), pool[['title', 'description']], ReviewStore(Path(tmp)/'order.sqlite'))
         return queue, [where[h] for h in queue.order]
     queue, review_order = queue_order(work/'base')                  # the review page's order over the pool, as a team sees it
-    wrong = np.where(queue.chosen, 1 - queue.probs, queue.probs)          # each genre's expected error, film by film
+    wrong = genre_errors(queue.probs, queue.chosen)                       # each genre's chance of being wrong, film by film
     rows = np.array([where[h] for h in queue.films.description_hash])
     by_genre = [rows[np.argsort(-wrong[:, g], kind='stable')] for g in range(wrong.shape[1])]
     spread_order = list(dict.fromkeys(int(f) for rank in zip(*by_genre) for f in rank))   # the genres in turn

@@ -9,24 +9,16 @@ server's peak resident memory (VmHWM). Bounded in count: it stops when the reque
     python tools/load_app.py --out nbs/data/load_app.json
 """
 from __future__ import annotations
-import argparse, json, os, platform, socket, statistics, subprocess, sys, time, urllib.request
+import argparse, json, os, platform, statistics, subprocess, sys, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from movie_genres.bench import free_port, peak_memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDINARY = ["A cowboy doll is jealous when a new spaceman action figure becomes the favourite toy in a boy's bedroom.",
             "Two detectives, a rookie and a veteran, hunt a serial killer who uses the seven deadly sins as his motives.",
             "A penniless musician and an aspiring actress fall in love in Los Angeles while pursuing their dreams.",
             "A family heads to an isolated hotel for the winter where a sinister presence influences the father into violence."]
-
-
-def _free_port() -> int:
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
-
-
-def _peak_rss_mb(pid: int) -> float:
-    "Peak resident memory of a process so far (VmHWM), in MB."
-    return int(Path(f'/proc/{pid}/status').read_text().split('VmHWM:')[1].split()[0]) / 1024
 
 
 def _serve(port: int) -> subprocess.Popen:
@@ -46,7 +38,7 @@ def _serve(port: int) -> subprocess.Popen:
 def phase(ordinary: int, requests: int, hostile: int, hostile_requests: int, book_mb: float) -> dict:
     "One server, `ordinary` clients (and `hostile` ones pasting books): latencies, answers, the server's peak memory."
     from gradio_client import Client
-    port = _free_port(); server = _serve(port); url = f'http://127.0.0.1:{port}/'
+    port = free_port(); server = _serve(port); url = f'http://127.0.0.1:{port}/'
     book = ' '.join(ORDINARY * int(book_mb * 1e6 / 420))
     def visitor(k: int) -> list[float]:
         c, lat = Client(url, verbose=False), []
@@ -71,7 +63,7 @@ def phase(ordinary: int, requests: int, hostile: int, hostile_requests: int, boo
                     asked=ordinary * requests + 2 * hostile * hostile_requests, book_mb=round(len(book) / 1e6, 1) if hostile else None,
                     median_ms=round(statistics.median(lat) * 1e3, 1), p95_ms=round(lat[int(0.95 * (len(lat) - 1))] * 1e3, 1),
                     hostile_median_s=round(statistics.median(hostile_lat), 2) if hostile_lat else None,
-                    server_peak_mb=round(_peak_rss_mb(server.pid)), wall_s=round(wall, 1))
+                    server_peak_mb=round(peak_memory_mb(server.pid)), wall_s=round(wall, 1))
     finally:
         server.terminate(); server.wait(timeout=30)
 

@@ -13,15 +13,14 @@ twice, acknowledged answers lost, the one-line messages reviewers saw, `PRAGMA i
     python tools/review_faults.py --out nbs/data/review_faults.json
 """
 from __future__ import annotations
-import argparse, json, os, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
+import argparse, json, os, signal, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
 from pathlib import Path
+from movie_genres.bench import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name('movie-genres'))
 
 
-def free_port() -> int:
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
 class Server:

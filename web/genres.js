@@ -16,18 +16,20 @@ try {
   $('status').textContent = `The model could not be loaded here: ${e.message ?? e}`;
   throw e;
 }
+$('title').hidden = !config.titles;                 // the box shows for a model that reads titles
 const labels = config.labels, cap = config.max_genres ?? labels.length;
 const scale = config.calibration?.scale ?? labels.map(() => 1), bias = config.calibration?.bias ?? labels.map(() => 0);
 const cut = config.thresholds.map((t) => Math.log(t / (1 - t)));   // each genre's threshold, as log-odds of the model's score
 
 // The rule of the model folder (its card's "Decision rule"): the model's own score behind each calibrated logit,
-// genres whose score reaches their threshold, the `max_genres` highest of them, else the single highest.
+// genres whose score reaches their threshold, the `max_genres` highest of them, else the single highest; named most
+// likely first (the calibrated probability grows with the logit).
 export function decide(logits) {
   const score = Array.from(logits, (l, i) => (l - bias[i]) / scale[i]);
   const order = labels.map((_, i) => i).sort((a, b) => score[b] - score[a]);
   let named = order.filter((i) => score[i] >= cut[i]).slice(0, cap);
   if (named.length === 0) named = [order[0]];
-  return named.sort((a, b) => a - b).map((i) => labels[i]);
+  return named.sort((a, b) => (logits[b] - logits[a]) || (a - b)).map((i) => labels[i]);
 }
 
 // One description per call: the int8 graph quantizes its activations per call, as our serving does.
@@ -47,8 +49,15 @@ function clean(text) {                           // as the package does: entitie
   return text.replace(/\s*(?:\.\.\.|…)?\s*See full summary\s*»?\s*$/i, '').replace(/\s+/g, ' ').trim();
 }
 
+// What the model reads (the package's `data.model_text`): `Title. description` for a model trained on titles, else the description.
+export function modelText(description, title = '') {
+  const d = clean(description), t = clean(title ?? '');
+  if (!config.titles || !d || !t) return d;
+  return /[.!?]$/.test(t) ? `${t} ${d}` : `${t}. ${d}`;
+}
+
 async function show() {
-  const text = clean($('description').value);
+  const text = modelText($('description').value, $('title').value);
   if (!text) { $('status').textContent = 'The description is empty: give a movie description.'; return; }
   $('status').textContent = 'Thinking...';
   const t0 = performance.now(), { genres, top } = await predict(text);
@@ -60,8 +69,8 @@ async function show() {
 }
 
 $('predict').addEventListener('click', show);
-$('description').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); show(); } });
+for (const box of ['description', 'title']) $(box).addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); show(); } });
 $('predict').disabled = false;
 $('status').textContent = 'Ready.';
 // For tests and the curious: the pipeline's own probabilities (top_k: null) and the page's rule.
-window.movieGenres = { predict, decide, probabilities: (text) => classify(text, { top_k: null }) };
+window.movieGenres = { predict, decide, modelText, probabilities: (text) => classify(text, { top_k: null }) };
