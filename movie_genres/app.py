@@ -19,7 +19,7 @@ from .hub import model_card, card_body
 # %% auto #0
 __all__ = ['EXAMPLES', 'MAX_UPLOAD_MB', 'LEGEND', 'CSS', 'examples_for', 'what_it_reads', 'read_words', 'read_note', 'classify',
            'also_possible_md', 'empty_probs', 'word_effects', 'explain_html', 'classify_file', 'page_card',
-           'card_per_genre', 'build_demo', 'serve']
+           'card_per_genre', 'batch_tab', 'card_tab', 'build_demo', 'serve']
 
 # %% ../nbs/14_app.ipynb #4d5d24b3
 EXAMPLES = [
@@ -68,6 +68,7 @@ def read_note(clf: GenreClassifier, # the loaded classifier
     return (f"The model reads the first {clf.max_length} tokens of a description: here its first {len(words):,} words, "
             f"of {len(text):,} characters.") if more else ''
 
+# %% ../nbs/14_app.ipynb #ddc77923
 def classify(clf: GenreClassifier, # the loaded classifier
              text: str, # a movie description
              title: str='', # the movie's title, shown above its genres (and read, when the model reads titles)
@@ -101,8 +102,10 @@ def word_effects(clf: GenreClassifier, # the loaded classifier
                  orders: int|None=None, # word orders sampled (pairs of an order and its reverse); default: by length
                  seed: int=0, # seed for the orders
                  scores: np.ndarray|None=None, # the text's scores, when already computed (`predict_scores`)
+                 title: str|None=None, # its title: explained with the description when the model reads titles (`what_it_reads`)
                 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     "Words, p(text), per word × genre its Shapley share of p(text) − p(start), and p(start) (empty, or the words past `max_words`)."
+    text = what_it_reads(clf, text, title)
     base = clf.calibrate(_scores(clf, text, scores))
     words, _ = read_words(clf, text)                                     # what the model reads: the cost is bounded
     n = min(len(words), max_words)
@@ -138,8 +141,10 @@ def explain_html(clf: GenreClassifier, # the loaded classifier
                  text: str, # a movie description
                  top_n: int=3, # words named as raising each genre most
                  scores: np.ndarray|None=None, # its scores, when already computed (`predict_scores`)
+                 title: str|None=None, # its title: its words are shaded too when the model reads titles
                 ) -> str:
     "HTML: for each predicted genre, the description with words shaded by their share of its probability (green up, red down)."
+    text = what_it_reads(clf, text, title)
     scores = _scores(clf, text, scores)
     words, base, eff, start = word_effects(clf, text, scores=scores)
     genres, note = clf.decide(scores)[0], read_note(clf, text)
@@ -197,6 +202,32 @@ CSS = """
 footer {visibility: hidden}
 """
 
+# %% ../nbs/14_app.ipynb #abb2634a
+def batch_tab(clf: GenreClassifier, # the loaded classifier
+             ):
+    "The page's tab that takes a CSV file and gives it back with genres (API: `/predict_file`)."
+    with gr.Tab('Batch (CSV)'):
+        gr.Markdown(f"Upload a CSV with a `description` column (`title` and any other columns are kept); get it back with "
+                    f"`predicted_genres` and a `p_<Genre>` probability per genre. Up to {MAX_UPLOAD_MB} MB.")
+        upload = gr.File(label='CSV file', file_types=['.csv'], type='filepath', elem_id='upload')
+        run = gr.Button('Predict the file', variant='primary', elem_id='predict-file')
+        summary = gr.Markdown(elem_id='batch-summary')
+        result = gr.File(label='Result CSV', interactive=False, elem_id='result')
+    def file_fn(f, progress=gr.Progress(track_tqdm=True)): return classify_file(clf, f, progress)
+    run.click(file_fn, upload, [result, summary], api_name='predict_file')
+
+def card_tab(clf: GenreClassifier, # the loaded classifier
+            ):
+    "The page's tab with the model card and its per-genre scores."
+    with gr.Tab('Model card'):
+        gr.Markdown(page_card(clf))
+        pg = card_per_genre(clf)
+        if len(pg):
+            gr.BarPlot(pg, x='genre', y='F1', title=f"F1 per genre on {'the seed split' if speaks_imdb(clf.labels) else 'the validation split'} "
+                             f"({clf.config['metrics'].get('rows', 931)} movies), best first",
+                       x_label_angle=-45, sort='-y', y_lim=[0, 1], height=320)
+            gr.Dataframe(pg, label='Per genre', interactive=False)
+
 # %% ../nbs/14_app.ipynb #d0bd0a85
 def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; default: the shipped model
                tabs: list=(), # more tabs: each called as `tab(clf, demo)` inside the page, before the model card (e.g. `review.ReviewTab`)
@@ -224,34 +255,17 @@ def build_demo(clf: GenreClassifier|None=None, # the classifier to serve; defaul
                     top = gr.Label(num_top_classes=5, label='Top-5 confidence', elem_id='top5')
             why = gr.HTML(label='Why', elem_id='why')
             gr.Examples(examples_for(clf), inputs=text, label='Examples (click one, then Predict)', elem_id='examples')
-        with gr.Tab('Batch (CSV)'):
-            gr.Markdown(f"Upload a CSV with a `description` column (`title` and any other columns are kept); get it back with "
-                        f"`predicted_genres` and a `p_<Genre>` probability per genre. Up to {MAX_UPLOAD_MB} MB.")
-            upload = gr.File(label='CSV file', file_types=['.csv'], type='filepath', elem_id='upload')
-            run = gr.Button('Predict the file', variant='primary', elem_id='predict-file')
-            summary = gr.Markdown(elem_id='batch-summary')
-            result = gr.File(label='Result CSV', interactive=False, elem_id='result')
+        batch_tab(clf)
         for tab in tabs: tab(clf, demo)
-        with gr.Tab('Model card'):
-            gr.Markdown(page_card(clf))
-            pg = card_per_genre(clf)
-            if len(pg):
-                gr.BarPlot(pg, x='genre', y='F1', title=f"F1 per genre on {'the seed split' if speaks_imdb(clf.labels) else 'the validation split'} "
-                                 f"({clf.config['metrics'].get('rows', 931)} movies), best first",
-                           x_label_angle=-45, sort='-y', y_lim=[0, 1], height=320)
-                gr.Dataframe(pg, label='Per genre', interactive=False)
-
+        card_tab(clf)
         scored = gr.State()                                # a click scores its description once; the other panels reuse it
-        def predict_fn(tx, ti): s = _scores(clf, tx, title=ti); return (*classify(clf, tx, ti, s), dict(scores=s, reads=what_it_reads(clf, tx, ti)))
-        reads = lambda tx, st: st['reads'] if st else tx  # what the click scored: the title too, when the model reads titles
-        explain_fn = lambda tx, st: explain_html(clf, reads(tx, st), scores=st and st['scores'])
+        def predict_fn(tx, ti): s = _scores(clf, tx, title=ti); return (*classify(clf, tx, ti, s), dict(scores=s, title=ti))
+        explain_fn = lambda tx, st: explain_html(clf, tx, scores=st and st['scores'], title=st and st['title'])   # the title the click read
         also_fn = lambda tx, st: also_possible_md(clf, tx, st and st['scores'])
-        def file_fn(f, progress=gr.Progress(track_tqdm=True)): return classify_file(clf, f, progress)
         for trigger in (go.click, text.submit):
             ev = trigger(predict_fn, [text, title], [genres, top, scored], api_name='predict' if trigger == go.click else False)
             ev.success(also_fn, [text, scored], also, api_name=False)
             ev.success(explain_fn, [text, scored], why, api_name='explain' if trigger == go.click else False)
-        run.click(file_fn, upload, [result, summary], api_name='predict_file')
         clear.add([genres, also, top, why])
     return demo
 

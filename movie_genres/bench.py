@@ -150,6 +150,16 @@ def peak_memory_mb(pid: int|str='self', # a process id; 'self': this process
 # %% ../nbs/18_bench.ipynb #3ae204db
 def _pct(xs, q): return float(np.percentile(np.asarray(xs) * 1e3, q))
 
+# %% ../nbs/18_bench.ipynb #30a78e83
+def _summary(s: System, r: dict, probs: np.ndarray, y: np.ndarray) -> dict:
+    "One system's row of `run_bench`: size, load, first prediction, latency percentiles, throughputs and micro-F1."
+    sc = multilabel_scores(y, decide_matrix(probs, s.thresholds, max_genres=s.max_genres, min_one=s.min_one)) if s.reported is None else None
+    load = statistics.median(r['load_s'])
+    return dict(size_mb=r['size_mb'], load_s=round(load, 3), first_prediction_ms=round(r['first_ms'], 1),
+                load_plus_first_s=round(load + r['first_ms'] / 1e3, 3), p50_ms=round(_pct(r['latency_ms'], 50), 2), p95_ms=round(_pct(r['latency_ms'], 95), 2),
+                **{f'per_s_{b}' if b == 'served' else f'per_s_batch{b}': round(statistics.median(v)) for b, v in r['throughput'].items()},
+                micro_f1=round(sc['micro_f1'], 4) if sc else s.reported, micro_f1_source='measured' if sc else 'reported')
+
 # %% ../nbs/18_bench.ipynb #1d9de41e
 def run_bench(systems: list[System], # the systems to time
               texts: list[str], # descriptions timed
@@ -181,16 +191,9 @@ def run_bench(systems: list[System], # the systems to time
                 t0 = time.perf_counter(); p = s.predict(texts, b); dt = time.perf_counter() - t0
                 res[s.name]['throughput'][b].append(len(texts) / dt)
                 if b == 1 and r == 0: probs[s.name] = p
-    out = {}
-    for s in systems:
-        r = res[s.name]
-        sc = multilabel_scores(y, decide_matrix(probs[s.name], s.thresholds, max_genres=s.max_genres, min_one=s.min_one)) if s.reported is None else None
-        out[s.name] = dict(size_mb=r['size_mb'], load_s=round(statistics.median(r['load_s']), 3), first_prediction_ms=round(r['first_ms'], 1),
-                           load_plus_first_s=round(statistics.median(r['load_s']) + r['first_ms'] / 1e3, 3),
-                           p50_ms=round(_pct(r['latency_ms'], 50), 2), p95_ms=round(_pct(r['latency_ms'], 95), 2),
-                           **{f'per_s_{b}' if b == 'served' else f'per_s_batch{b}': round(statistics.median(v)) for b, v in r['throughput'].items()},
-                           micro_f1=round(sc['micro_f1'], 4) if sc else s.reported, micro_f1_source='measured' if sc else 'reported')
-    return dict(systems=out, n_texts=len(texts), n_latency=len(lat_texts), rounds=rounds, machine=machine_facts())
+    return dict(systems={s.name: _summary(s, res[s.name], probs[s.name], y) for s in systems},
+                n_texts=len(texts), n_latency=len(lat_texts), rounds=rounds, machine=machine_facts())
+
 
 # %% ../nbs/18_bench.ipynb #e0a0a091
 def int8_instructions(flags: list[str], # the CPU's flags (`/proc/cpuinfo`)

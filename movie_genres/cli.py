@@ -1,4 +1,4 @@
-"""`movie-genres`: prepare, train, export, evaluate, predict and serve from a shell.
+"""`movie-genres` from a shell: `predict`, `evaluate`, `audit`, `data`, `prepare`, `train`, `export`, `tune`, `scrape`, `bench`, `serve` and `review`.
 
 Docs: https://movie-genres.github.io/movie-genres/cli.html.md"""
 
@@ -93,17 +93,6 @@ def _predict_args(sub) -> argparse.ArgumentParser:
     s.add_argument('--batch-rows', type=_positive, default=1024, help='with --engine ray: rows a worker scores (and hands to the writer) at a time')
     return s
 
-_RAY_ONLY = ['address', 'workers', 'threads', 'format', 'batch_rows']   # `predict` options that only --engine ray reads
-
-def _predict_clash(a, given) -> str|None:
-    "Why a combination of `predict` options would leave one doing nothing (`given(name)`: the option differs from its default)."
-    if a.engine != 'ray' and (ray := [_flag(k) for k in _RAY_ONLY if given(k)]): return f"{', '.join(ray)} only apply with --engine ray"
-    if a.json and a.top: return "--json already prints every probability: leave out --top"
-    if a.engine == 'ray' and (a.json or a.top): return "--engine ray writes files: --json and --top apply to descriptions given as arguments"
-    if a.output and not a.input: return "--out needs --input"
-    if a.engine == 'ray' and a.address and a.cores: return "--cores sizes a local Ray instance: with --address, give --workers"
-    if given('chunk_size') and (a.engine == 'ray' or not a.input): return "--chunk-size applies to --input with --engine local"
-
 _HEADLINE = ['micro_f1', 'macro_f1', 'samples_f1', 'accuracy_multi', 'genres_per_movie']
 
 def _cmd_predict_ray(a) -> int:
@@ -116,6 +105,18 @@ def _cmd_predict_ray(a) -> int:
           + (f", {r['rows_per_s']:.0f} rows/s" if r['rows_per_s'] else '')
           + f" on {r['workers']} Ray workers x {r['threads']} thread(s); Ray start-up {r['startup_s']:.1f} s", file=sys.stderr)
     return 0
+
+# %% ../nbs/19_cli.ipynb #7a62d422
+_RAY_ONLY = ['address', 'workers', 'threads', 'format', 'batch_rows']   # `predict` options that only --engine ray reads
+
+def _predict_clash(a, given) -> str|None:
+    "Why a combination of `predict` options would leave one doing nothing (`given(name)`: the option differs from its default)."
+    if a.engine != 'ray' and (ray := [_flag(k) for k in _RAY_ONLY if given(k)]): return f"{', '.join(ray)} only apply with --engine ray"
+    if a.json and a.top: return "--json already prints every probability: leave out --top"
+    if a.engine == 'ray' and (a.json or a.top): return "--engine ray writes files: --json and --top apply to descriptions given as arguments"
+    if a.output and not a.input: return "--out needs --input"
+    if a.engine == 'ray' and a.address and a.cores: return "--cores sizes a local Ray instance: with --address, give --workers"
+    if given('chunk_size') and (a.engine == 'ray' or not a.input): return "--chunk-size applies to --input with --engine local"
 
 # %% ../nbs/19_cli.ipynb #9ee315f0
 def _cmd_predict(a) -> int:

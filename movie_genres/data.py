@@ -18,8 +18,8 @@ from .labels import (REFERENCE_LABELS, LABELS_JSON_NAME, label_set, parse_genres
 __all__ = ['RAW_CSV_NAME', 'DATA_FILES', 'EXTRA_FILES', 'TRAINING_ROWS', 'CSV_ERRORS', 'cache_dir', 'download_checked',
            'clone_data_dir', 'find_data_file', 'find_data', 'find_extra', 'fetch_data', 'data_labels',
            'clean_description', 'description_hashes', 'model_text', 'csv_error', 'require_columns', 'read_csv_checked',
-           'read_labelled_csv', 'read_labelled_data', 'seed_split', 'dev_split', 'split_dataset', 'read_extra',
-           'atomic_folder', 'label_counts', 'prepare', 'load_prepared', 'load_splits', 'targets']
+           'read_labelled_csv', 'seed_split', 'dev_split', 'split_dataset', 'read_extra', 'atomic_folder',
+           'label_counts', 'prepare', 'load_splits', 'targets']
 
 # %% ../nbs/00_data.ipynb #7e7982cc
 RAW_CSV_NAME = 'Movie_details.csv'
@@ -221,7 +221,7 @@ def read_labelled_csv(path: str|Path, # the labelled CSV
     df['description'] = df['description'].map(clean_description)
     return df
 
-def read_labelled_data(path: str|Path, # a labelled CSV
+def _labelled_rows(path: str|Path, # a labelled CSV
                        labels: str|Path|list|None=None, # labels given by hand (`label_set`); default: `data_labels`
                       ) -> tuple[pd.DataFrame, list[str]]:
     "The rows of a labelled CSV and its label set: given, beside it, or else the labels its rows carry."
@@ -326,7 +326,7 @@ def prepare(raw_csv: str|Path, # the labelled CSV (`title, description, genres`)
             extra=None, # more labelled CSV file(s) for the training part only
            ) -> dict:
     "Clean and split `raw_csv` into `out_dir` (fit/dev/valid CSVs, labels, report, plot), atomically."
-    rows, labels = read_labelled_data(raw_csv, labels)
+    rows, labels = _labelled_rows(raw_csv, labels)
     extra_rows = read_extra(extra, labels)
     splits = split_dataset(rows, valid_pct, dev_pct, seed, extra=extra_rows)
     with atomic_folder(out_dir) as tmp:
@@ -347,7 +347,7 @@ def prepare(raw_csv: str|Path, # the labelled CSV (`title, description, genres`)
     return report
 
 # %% ../nbs/00_data.ipynb #ec855628
-def load_prepared(data_dir: str|Path='data/prepared', # folder written by `prepare`
+def _load_prepared(data_dir: str|Path='data/prepared', # folder written by `prepare`
                  ) -> dict:
     "The `fit`, `dev` and `valid` frames written by `prepare`, plus `labels`."
     data_dir = Path(data_dir)
@@ -364,11 +364,11 @@ def load_splits(data: str|Path|None=None, # raw CSV or `prepare`d folder; defaul
     data = Path(data) if data else find_data()
     if data.is_dir():
         if extra: raise DataError(f"{data}: a prepared folder already holds its extra rows (prepare --extra): give --extra with the raw CSV")
-        prepared = load_prepared(data)
+        prepared = _load_prepared(data)
         if labels is not None and label_set(labels) != prepared['labels']:
             raise DataError(f"{data}: a prepared folder keeps its own labels ({data/'labels.json'}): give them to `prepare`")
         return prepared
-    rows, labels = read_labelled_data(data, labels)
+    rows, labels = _labelled_rows(data, labels)
     return dict(split_dataset(rows, extra=read_extra(extra, labels)), labels=labels)
 
 def targets(df: pd.DataFrame, # rows with a `genre_list` column

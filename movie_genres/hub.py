@@ -92,20 +92,11 @@ def card_thresholds(cfg: dict, # a model folder's `config.json`
     return [dict(label=g, threshold=float(t[i]), probability=float(shown[i]), f1=pg.get(g, {}).get('f1'), support=pg.get(g, {}).get('support'))
             for i, g in enumerate(cfg['labels'])]
 
-# %% ../nbs/10_hub.ipynb #edfd5503
-def _use_it(cfg: dict, repo: str) -> str:
-    "The card's three ways to load the folder: this package, onnxruntime alone, transformers.js."
-    k = cfg.get('max_genres')
-    pick = f"[:{k}]" if k else ''
+# %% ../nbs/10_hub.ipynb #ad3e258a
+def _with_package(cfg: dict, repo: str) -> str:
+    "The card's first way to use the model: this package."
     titled = bool(cfg.get('titles'))
-    call = 'clf.predict("A retired hitman is pulled back for one last job.", titles="Leon")' if titled else 'clf.predict("A retired hitman is pulled back for one last job.")'
-    head, read = (('description, title=None', '''
-    text = (f"{title} {description}" if title[-1] in ".!?" else f"{title}. {description}") if title else description
-    ids = tokenizer.encode(text).ids        # the model reads "Title. description" (the description alone works too)''')
-                  if titled else ('description', '''
-    ids = tokenizer.encode(description).ids'''))
-    maps = ('scale, bias = (np.array(config["calibration"][k]) for k in ("scale", "bias"))' if cfg.get('calibration') else
-            'scale, bias = 1.0, 0.0                 # no calibration: the logits are the model\'s own log-odds')
+    call = 'clf.predict("A retired hitman is pulled back for one last job."' + (', titles="Leon")' if titled else ')')
     return f'''## Use it
 With this project's package (`pip install movie-genres`), which ships this model:
 
@@ -115,7 +106,20 @@ clf = GenreClassifier.load()             # or GenreClassifier.load("{repo}")
 {call}
 ```
 
-With onnxruntime, tokenizers and NumPy only (download the folder first, e.g. `huggingface-cli download {repo} --local-dir movie-genres-model`):
+'''
+
+# %% ../nbs/10_hub.ipynb #1c449976
+def _with_onnxruntime(cfg: dict, repo: str) -> str:
+    "The card's second way: onnxruntime, tokenizers and NumPy alone, the decision rule written out."
+    pick = f"[:{cfg['max_genres']}]" if cfg.get('max_genres') else ''
+    head, read = (('description, title=None', '''
+    text = (f"{title} {description}" if title[-1] in ".!?" else f"{title}. {description}") if title else description
+    ids = tokenizer.encode(text).ids        # the model reads "Title. description" (the description alone works too)''')
+                  if cfg.get('titles') else ('description', '''
+    ids = tokenizer.encode(description).ids'''))
+    maps = ('scale, bias = (np.array(config["calibration"][k]) for k in ("scale", "bias"))' if cfg.get('calibration') else
+            'scale, bias = 1.0, 0.0                 # no calibration: the logits are the model\'s own log-odds')
+    return f'''With onnxruntime, tokenizers and NumPy only (download the folder first, e.g. `huggingface-cli download {repo} --local-dir movie-genres-model`):
 
 ```python
 import json
@@ -143,7 +147,12 @@ def genres({head}):
 One description per call, as above: the int8 graph quantizes its activations per call, so a padded batch moves the
 probabilities a little (up to about 0.06).{' The package also drops IMDb' + "'" + 's trailing "See full summary »" before scoring.' if speaks_imdb(cfg['labels']) else ''}
 
-With [transformers.js](https://huggingface.co/docs/transformers.js) in a page or in Node:
+'''
+
+# %% ../nbs/10_hub.ipynb #0ca2ee6e
+def _with_transformers_js(cfg: dict, repo: str) -> str:
+    "The card's third way: transformers.js in a page or in Node."
+    return f'''With [transformers.js](https://huggingface.co/docs/transformers.js) in a page or in Node:
 
 ```js
 import {{ pipeline }} from "@huggingface/transformers";
@@ -157,6 +166,10 @@ WebAssembly rounds a few float operations differently from x86, so in a browser 
 ones to float precision but some move (measured: up to 0.014 on 11 of 100 validation descriptions; no genre set changed).
 In Python, `optimum`'s ONNX Runtime classes would be the usual loader, but `optimum-onnx` 0.1.0 requires transformers
 below 4.58 and this project uses 5.x, so it was not tried; the snippet above needs neither.'''
+
+def _use_it(cfg: dict, repo: str) -> str:
+    "The card's three ways to load the folder: this package, onnxruntime alone, transformers.js."
+    return _with_package(cfg, repo) + _with_onnxruntime(cfg, repo) + _with_transformers_js(cfg, repo)
 
 # %% ../nbs/10_hub.ipynb #53405bb0
 def _rule(cfg: dict) -> str:
@@ -176,16 +189,25 @@ probability, the value `sigmoid(logits)` has there.
 |---|---|---|---|---|
 {table}'''
 
-# %% ../nbs/10_hub.ipynb #0a794a04
-def _about(cfg: dict, size_mb: float) -> str:
-    "The card's opening: what the model is, its scores, its probabilities, its limits."
-    m, imdb, labels = cfg.get('metrics', {}), speaks_imdb(cfg['labels']), cfg['labels']
+# %% ../nbs/10_hub.ipynb #75d939bb
+def _weak_and_scores(m: dict) -> tuple[str, str]:
+    "The card's words on its weakest labels, and its headline scores (and, for a title reader, those of descriptions alone)."
     pg = m.get('per_genre', {})
     weak = sorted((g for g, v in pg.items() if v['f1'] < 0.3), key=lambda g: pg[g]['f1'])
     weak = (', '.join(f"{g} (F1 {pg[g]['f1']:.2f} on {pg[g]['support']} validation movies)" for g in weak)
             + ' are found rarely') if weak else 'they are found less reliably'
     scores = (f"micro-F1 **{m['micro_f1']:.3f}**, macro-F1 **{m['macro_f1']:.3f}**, samples-F1 {m['samples_f1']:.3f}, "
               f"accuracy_multi {m['accuracy_multi']:.3f}" if 'micro_f1' in m else 'no metrics recorded')
+    if alone := m.get('descriptions_alone'):
+        scores += f"; from descriptions alone, without their titles, micro-F1 {alone['micro_f1']:.3f} / macro-F1 {alone['macro_f1']:.3f}"
+    return weak, scores
+
+
+# %% ../nbs/10_hub.ipynb #0a794a04
+def _about(cfg: dict, size_mb: float) -> str:
+    "The card's opening: what the model is, its scores, its probabilities, its limits."
+    m, imdb, labels = cfg.get('metrics', {}), speaks_imdb(cfg['labels']), cfg['labels']
+    weak, scores = _weak_and_scores(m)
     cap, truth = cfg.get('max_genres'), 'IMDb' if imdb else 'the data'
     rule = (f"names at most {cap} genres a movie{', as IMDb does' if imdb else ''} (the most likely of those over their thresholds), "
             f"and at least its most likely one" if cap else "names every genre over its threshold, and at least the most likely one")
@@ -202,8 +224,6 @@ def _about(cfg: dict, size_mb: float) -> str:
              f"The genres named are decided before that map, on the model's own scores." if cal and cfg.get('calibration') else '')
     reads = ("it reads the title and the description (`Title. description`; a description alone works too), not the year or cast"
              if cfg.get('titles') else "it reads only the description (not the title, year or cast)")
-    if alone := m.get('descriptions_alone'):
-        scores += f"; from descriptions alone, without their titles, micro-F1 {alone['micro_f1']:.3f} / macro-F1 {alone['macro_f1']:.3f}"
     what = (f"{len(labels)} IMDb genres" if imdb else f"{len(labels)} labels of its own ({', '.join(labels)})")
     model = f"""**Model**: {architecture_line(cfg)}, mean pooling,
 exported to ONNX, fused and quantized to int8 ({size_mb:.0f} MB); {what},

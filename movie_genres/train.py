@@ -185,6 +185,32 @@ def model_texts(rows: pd.DataFrame, # rows with `description` and `title` column
     with_title = description_hashes(rows.description) % 1000 < round(titles * 1000)
     return [model_text(d, t if w else None) for d, t, w in zip(rows.description, rows.title, with_title)]
 
+# %% ../nbs/07_train.ipynb #927351e0
+def _fit(model, tok, r: Recipe, # the model to train, its tokenizer, the recipe
+         fit_texts: list[str], y_train: np.ndarray, # what it reads and learns (labels, then any teacher's probabilities)
+         dev_texts: list[str], y_dev: np.ndarray, # the dev rows, for the best epoch
+         out: Path, layer_cache, progress: bool, # the checkpoint folder, the cache folder (`r.frozen_layers`), progress bars
+         distill: bool, # learn from the teacher's probabilities too
+        ) -> tuple:
+    "Train by `r`, keep the best dev epoch; the trained model (eval mode), the history, dev probabilities and (cached: fit) probabilities."
+    n_labels = y_dev.shape[1]
+    if r.frozen_layers:                                    # the bottom layers run once, over fit then dev rows; the top trains
+        cache = cached(bottom_encoder(model, r.frozen_layers), tok, fit_texts + dev_texts, layer_cache, progress=progress)
+        fit_rows, dev_rows = np.arange(len(fit_texts)), len(fit_texts) + np.arange(len(dev_texts))
+        trained, dls = TopLayers(model, r.frozen_layers), cached_dataloaders(cache, fit_rows, y_train, dev_rows, y_dev, bs=r.bs, seed=r.seed)
+    else: trained, dls = model, genre_dataloaders(tok, fit_texts, y_train, dev_texts, y_dev, bs=r.bs, seed=r.seed)
+    learn = make_learner(trained, dls, y_train[:, :n_labels], r.pos_weight_power, r.wd, path=out, distill_weight=r.distill_weight if distill else 0.)
+    cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
+    if progress: learn.fit_one_cycle(r.epochs, slice(r.lr, r.lr * r.head_lr_mult), cbs=cbs)
+    else:
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(r.epochs, slice(r.lr, r.lr * r.head_lr_mult), cbs=cbs)
+    (out/'best.pth').unlink(missing_ok=True)
+    history = [dict(zip(learn.recorder.metric_names[1:-1], map(float, v))) for v in learn.recorder.values]
+    if not r.frozen_layers:
+        model = learn.model.float().cpu().eval(); return model, history, predict_probs(model, tok, dev_texts), None
+    top = learn.model.float().cpu().eval()                 # scored from the cache: the fit rows' too, for `teacher_probs`
+    return merge_top(model, top).eval(), history, cached_probs(top, cache, dev_rows), cached_probs(top, cache, fit_rows)
+
 # %% ../nbs/07_train.ipynb #69c9ac11
 def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
           data: str|Path|None=None, # raw CSV (`title, description, genres`) or a `prepare`d folder; default: `find_data()`
@@ -222,23 +248,8 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
         p_teacher = np.asarray(teacher, np.float32) if isinstance(teacher, np.ndarray) else teacher_probs(teacher, fit_texts, labels)
         if len(p_teacher) != len(fit_texts): raise DataError(f"{len(p_teacher)} teacher probabilities for {len(fit_texts)} training rows")
         y_train = np.concatenate([y_fit, p_teacher], 1)
-    if r.frozen_layers:                                    # the bottom layers run once, over fit then dev rows; the top trains
-        cache = cached(bottom_encoder(model, r.frozen_layers), tok, fit_texts + dev_texts, layer_cache, progress=progress)
-        fit_rows, dev_rows = np.arange(len(fit)), len(fit) + np.arange(len(dev))
-        trained, dls = TopLayers(model, r.frozen_layers), cached_dataloaders(cache, fit_rows, y_train, dev_rows, y_dev, bs=r.bs, seed=r.seed)
-    else: trained, dls = model, genre_dataloaders(tok, fit_texts, y_train, dev_texts, y_dev, bs=r.bs, seed=r.seed)
-    learn = make_learner(trained, dls, y_fit, r.pos_weight_power, r.wd, path=out, distill_weight=r.distill_weight if teacher is not None else 0.)
-    cbs = [SaveModelCallback(monitor='f1_tuned', comp=np.greater, fname='best', with_opt=False)]
-    if progress: learn.fit_one_cycle(r.epochs, slice(r.lr, r.lr * r.head_lr_mult), cbs=cbs)
-    else:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(r.epochs, slice(r.lr, r.lr * r.head_lr_mult), cbs=cbs)
-    (out/'best.pth').unlink(missing_ok=True)
-    names = learn.recorder.metric_names[1:-1]
-    history = [dict(zip(names, map(float, v))) for v in learn.recorder.values]
-    if r.frozen_layers:                                    # scored from the cache: the fit rows' too, for `teacher_probs`
-        top = learn.model.float().cpu().eval(); model = merge_top(model, top).eval()
-        dev_probs, fit_probs = cached_probs(top, cache, dev_rows), cached_probs(top, cache, fit_rows)
-    else: model = learn.model.float().cpu().eval(); dev_probs = predict_probs(model, tok, dev_texts)
+    model, history, dev_probs, fit_probs = _fit(model, tok, r, fit_texts, y_train, dev_texts, y_dev, out, layer_cache, progress,
+                                                distill=teacher is not None)
     thresholds = tune_thresholds(dev_probs, y_dev)
     dev_scores = scores_at(dev_probs, y_dev, thresholds, labels)
     teachers = ([] if teacher is None else ['(probabilities given)'] if isinstance(teacher, np.ndarray)
@@ -260,7 +271,7 @@ def train(recipe: Recipe=Recipe(), # how to train (`Recipe`)
     if 'replayed' in splits:                                 # the rows it was tuned and is judged on, for `export_model`
         _write_labelled(dev, out/DEV_ROWS); _write_labelled(splits['valid'], out/VALID_ROWS)
     np.save(out/'dev_probs.npy', dev_probs)
-    if r.frozen_layers: np.save(out/'fit_probs.npy', fit_probs)
+    if fit_probs is not None: np.save(out/'fit_probs.npy', fit_probs)
     return meta
 
 

@@ -94,7 +94,7 @@ def test_train_export_predict_tiny(cli, tiny_model):
 
 
 def test_export_tune_and_bench_tiny(cli, tiny_model, tmp_path):
-    "`export`, `tune` (its rule re-tuned, uncapped with --max-genres 0, or only re-scored) and a quick `bench` with its ablation."
+    "`export`, `tune` (its rule re-tuned, uncapped with --max-genres 0, then again to the same rule) and a quick `bench` with its ablation."
     r = run(cli, 'export', '--checkpoint', str(tiny_model['checkpoint']), '--out', str(tmp_path/'m'), '--f1-tol', '0.05')
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads((tmp_path/'m'/'config.json').read_text())['metrics']['rows'] == 931
@@ -102,7 +102,7 @@ def test_export_tune_and_bench_tiny(cli, tiny_model, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     cfg = json.loads((tmp_path/'m'/'config.json').read_text())
     assert cfg['max_genres'] is None and 'at most' not in cfg['metrics']['model'], cfg['metrics']['model']
-    r = run(cli, 'tune', '--model', str(tmp_path/'m'), '--keep-rule')
+    r = run(cli, 'tune', '--model', str(tmp_path/'m'))                             # tuned again: the same rule
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads((tmp_path/'m'/'config.json').read_text())['thresholds'] == cfg['thresholds']
     assert sorted(p.name for p in tmp_path.iterdir()) == ['m']                      # rewritten whole, nothing left beside it

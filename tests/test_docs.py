@@ -113,8 +113,8 @@ def test_readme_stays_short():
 @pytest.fixture(scope='module')
 def validation_texts() -> list[str]:
     "The first 100 descriptions of the seed split's validation rows, as the package cleans them."
-    from movie_genres.data import find_data, read_labelled_data, split_dataset
-    return split_dataset(read_labelled_data(find_data())[0])['valid'].description.tolist()[:100]
+    from movie_genres.data import load_splits
+    return load_splits()["valid"].description.tolist()[:100]
 
 
 def test_try_it_in_your_browser(site_url, browser, validation_texts, test_output):

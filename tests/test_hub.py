@@ -12,8 +12,8 @@ from movie_genres.tokens import encode_texts
 @pytest.fixture(scope='module')
 def validation():
     "The seed split's 931 validation descriptions and the shipped model's answers on them (served: our session options)."
-    from movie_genres.data import find_data, read_labelled_data, split_dataset
-    texts = split_dataset(read_labelled_data(find_data())[0])['valid'].description.tolist()
+    from movie_genres.data import load_splits
+    texts = load_splits()["valid"].description.tolist()
     clf = GenreClassifier.load()
     scores = clf.predict_scores(texts); shown = clf.calibrate(scores)
     return texts, clf, scores, shown, clf.decide(scores)

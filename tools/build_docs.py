@@ -29,7 +29,7 @@ NBS, PROC, STAGE, SITE = ROOT/'nbs', ROOT/'_proc', ROOT/'build'/'docs-src', ROOT
 
 def page_name(nb: str) -> str:
     "Quarto's page name of a notebook: `00_data.ipynb` -> `data`."
-    return re.sub(r'^\d+_', '', Path(nb).stem)
+    return re.sub(r'^\d+[a-z]?_', '', Path(nb).stem)
 
 
 def process_notebooks(source: Path=NBS) -> list[str]:
