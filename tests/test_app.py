@@ -36,7 +36,7 @@ def test_api_batch_file_and_bad_files(app_server, clf, tmp_path):
     client = Client(app_server, verbose=False)
     pd.DataFrame(dict(title=['Toy'], description=[TEXT])).to_csv(tmp_path/'in.csv', index=False)
     out, note = client.predict(handle_file(str(tmp_path/'in.csv')), api_name='/predict_file')
-    assert pd.read_csv(out).predicted_genres.tolist() == [', '.join(sorted(clf.predict(TEXT), key=clf.labels.index))] and '1' in note   # a CSV: label order
+    assert pd.read_csv(out).predicted_genres.tolist() == [', '.join(sorted(clf.predict(TEXT, 'Toy'), key=clf.labels.index))] and '1' in note   # its title read; label order
     (tmp_path/'plot.csv').write_text('title,plot\nA,B\n'); (tmp_path/'poster.png').write_bytes(b'\x89PNG\r\n')
     with pytest.raises(Exception, match="missing column 'description'"):
         client.predict(handle_file(str(tmp_path/'plot.csv')), api_name='/predict_file')

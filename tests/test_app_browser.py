@@ -108,7 +108,7 @@ def test_upload_csv_and_download(page, clf, tmp_path, test_output):
     with urllib.request.urlopen(link.get_attribute('href'), timeout=30) as r: (tmp_path/'out.csv').write_bytes(r.read())
     out = pd.read_csv(tmp_path/'out.csv')
     assert list(out.columns[:4]) == ['title', 'description', 'year', 'predicted_genres']
-    assert out.predicted_genres.tolist() == [', '.join(sorted(g, key=clf.labels.index)) for g in clf.predict([DESCRIPTION, EXAMPLES[2]])]   # label order
+    assert out.predicted_genres.tolist() == [', '.join(sorted(g, key=clf.labels.index)) for g in clf.predict([DESCRIPTION, EXAMPLES[2]], ['Se7en', 'Toy'])]   # titles read; label order
 
 
 def test_upload_without_description_column_shows_error(page, tmp_path):

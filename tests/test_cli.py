@@ -34,8 +34,8 @@ def test_predict_csv_contract(cli, clf, tmp_path):
     assert r.returncode == 0, r.stderr
     out = pd.read_csv(tmp_path/'out.csv')
     assert list(out.columns) == ['title', 'description', 'year', 'predicted_genres', *[f'p_{g}' for g in clf.labels]]
-    assert out.predicted_genres.tolist() == [', '.join(sorted(g, key=clf.labels.index)) for g in clf.predict(src.description.tolist())]   # label order
-    probs = clf.predict_proba(src.description.tolist())
+    assert out.predicted_genres.tolist() == [', '.join(sorted(g, key=clf.labels.index)) for g in clf.predict(src.description.tolist(), src.title.tolist())]   # titles read; label order
+    probs = clf.predict_proba(src.description.tolist(), src.title.tolist())
     assert abs(out[[f'p_{g}' for g in clf.labels]].to_numpy() - probs).max() < 1e-3
 
 
@@ -121,7 +121,7 @@ def test_predict_from_standard_input(cli, clf):
 
 def test_predict_reads_a_title_only_with_one_description(cli, clf):
     r = run(cli, 'predict', '--title', 'Harry Potter', WIZARD)
-    assert r.returncode == 0 and r.stdout.strip() == ', '.join(clf.predict(WIZARD, 'Harry Potter')), r.stderr   # the shipped model reads no title
+    assert r.returncode == 0 and r.stdout.strip() == ', '.join(clf.predict(WIZARD, 'Harry Potter')), r.stderr   # the title read, as the API reads it
     r = run(cli, 'predict', '--title', 'Harry Potter', WIZARD, 'A detective hunts a killer.')
     assert r.returncode == 2 and r.stderr.strip() == "movie-genres: error: --title goes with one description (a CSV's title column is read by itself)", r.stderr
 
