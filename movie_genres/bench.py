@@ -241,6 +241,19 @@ def format_table(bench: dict, # `run_bench`'s result
 # %% ../nbs/18_bench.ipynb #7b451b36
 QUICK_REFERENCE = dict(hidden_size=64, num_hidden_layers=1, num_attention_heads=2, intermediate_size=128)  # `bench(quick=True)`'s stand-in
 
+# %% ../nbs/18_bench.ipynb #79210ad4
+def _fp32_folder(checkpoint: str|Path, model: Path, work: Path) -> Path:
+    "The checkpoint's fused fp32 graph beside the model's tokenizer and config, built once in `work` (rebuilt when the checkpoint is newer)."
+    from movie_genres.export import export_onnx, fuse_transformer
+    from movie_genres.model import load_checkpoint
+    fp32 = work/f'model-fp32-{Path(checkpoint).resolve().name}'
+    if not _fresh(fp32/'model.onnx', Path(checkpoint)/'model.pt'):
+        fp32.mkdir(parents=True, exist_ok=True); m, tok, meta = load_checkpoint(checkpoint)
+        export_onnx(m, fp32/'model.onnx'); ec = m.encoder.config
+        fuse_transformer(fp32/'model.onnx', fp32/'model.onnx', ec.num_attention_heads, ec.hidden_size)
+        for f in ['tokenizer.json', 'config.json']: (fp32/f).write_bytes((model/f).read_bytes())
+    return fp32
+
 # %% ../nbs/18_bench.ipynb #36bd942c
 def bench(model: str|Path|None=None, # model folder or Hugging Face repository id (default: the shipped model)
           checkpoint: str|Path|None=None, # training checkpoint of that model, for the fp32 ONNX and PyTorch rows
@@ -265,15 +278,7 @@ def bench(model: str|Path|None=None, # model folder or Hugging Face repository i
     systems = [onnx_system('shipped model (fused int8 ONNX)', model)]
     systems += [onnx_system(f'{Path(f).name} (fused int8 ONNX)', Path(f)) for f in also or []]
     if checkpoint:
-        from movie_genres.export import export_onnx, fuse_transformer
-        from movie_genres.model import load_checkpoint
-        fp32 = work/f'model-fp32-{Path(checkpoint).resolve().name}'
-        if not _fresh(fp32/'model.onnx', Path(checkpoint)/'model.pt'):
-            fp32.mkdir(parents=True, exist_ok=True); m, tok, meta = load_checkpoint(checkpoint)
-            export_onnx(m, fp32/'model.onnx'); ec = m.encoder.config
-            fuse_transformer(fp32/'model.onnx', fp32/'model.onnx', ec.num_attention_heads, ec.hidden_size)
-            for f in ['tokenizer.json', 'config.json']: (fp32/f).write_bytes((model/f).read_bytes())
-        systems += [onnx_system('same model, fused fp32 ONNX', fp32), torch_system(Path(checkpoint))]
+        systems += [onnx_system('same model, fused fp32 ONNX', _fp32_folder(checkpoint, model, work)), torch_system(Path(checkpoint))]
     for fused, name in [(True, 'reference architecture (fused int8, our pipeline)'), (False, "reference architecture (plain int8, the reference's recipe)")]:
         ref = build_reference_standin(work/'quick' if quick else work, model/'tokenizer.json', labels, fused, **(QUICK_REFERENCE if quick else {}))
         systems.append(onnx_system(name, ref, reported_micro_f1=REFERENCE_SCORES['int8 ONNX']['micro_f1']))
